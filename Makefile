@@ -1,0 +1,65 @@
+# The two commands: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test install translations migrate demo lint format lock messages clean
+
+$(STAMP): requirements.lock
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+translations: install
+	$(BIN)/python manage.py compile_translations
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: translations demo
+	@echo ""
+	@echo "  Resident (front page with the chatbot): http://$(HOST):$(PORT)/"
+	@echo "  Staff dashboard:                        http://$(HOST):$(PORT)/staff/"
+	@echo "  Administration:                         http://$(HOST):$(PORT)/admin/"
+	@echo ""
+	$(BIN)/daphne -b $(HOST) -p $(PORT) chatservice.asgi:application
+
+# DB_CONN_MAX_AGE=0: tests close connections after each use so PostgreSQL can
+# drop the test database at the end.
+test: translations
+	DB_CONN_MAX_AGE=0 $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Re-resolve the pinned dependencies after editing pyproject.toml.
+lock: install
+	$(BIN)/pip-compile --extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
+		--quiet --output-file requirements.lock pyproject.toml
+
+# Extract strings into locale/*/LC_MESSAGES/django.po (needs GNU gettext's xgettext).
+messages: install
+	$(BIN)/python manage.py makemessages --locale sv --locale fi --locale en \
+		--ignore '.venv/*' --ignore 'bench/*' --ignore 'tests/*' --no-obsolete
+	$(BIN)/python manage.py makemessages -d djangojs --locale sv --locale fi --locale en \
+		--ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete
+
+clean:
+	rm -rf $(VENV) db.sqlite3* var staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,57 @@
+"""Liveness and readiness probes for the operator (load balancer, orchestrator)."""
+
+import asyncio
+import logging
+import uuid
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.http import JsonResponse
+
+logger = logging.getLogger(__name__)
+
+CHECK_TIMEOUT_SECONDS = 2.0
+
+
+async def healthz(request):
+    """The process is up and answering."""
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+async def _check_channel_layer() -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        raise RuntimeError("no channel layer configured")
+    channel = await layer.new_channel()
+    token = uuid.uuid4().hex
+    await layer.send(channel, {"type": "readyz.ping", "token": token})
+    message = await layer.receive(channel)
+    if message.get("token") != token:
+        raise RuntimeError("channel layer returned a different message")
+
+
+async def readyz(request):
+    """The database and the channel layer both answer; 503 names what does not."""
+    checks = {
+        "database": sync_to_async(_check_database, thread_sensitive=True)(),
+        "channel_layer": _check_channel_layer(),
+    }
+    results = {}
+    for name, check in checks.items():
+        try:
+            await asyncio.wait_for(check, CHECK_TIMEOUT_SECONDS)
+            results[name] = "ok"
+        except Exception as exc:  # any failure means "not ready"; say which part, log the type
+            logger.warning("readiness check %s failed: %s", name, type(exc).__name__)
+            results[name] = "unavailable"
+    ready = all(value == "ok" for value in results.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": results},
+        status=200 if ready else 503,
+    )

@@ -1,0 +1,11 @@
+"""WebSocket routes: one socket per open page."""
+
+from django.urls import path
+
+from customers.consumers import ResidentConsumer
+from staff.consumers import StaffConsumer
+
+websocket_urlpatterns = [
+    path("ws/v1/resident/", ResidentConsumer.as_asgi()),
+    path("ws/v1/staff/", StaffConsumer.as_asgi()),
+]

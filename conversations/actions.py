@@ -1,0 +1,313 @@
+"""Every write to a conversation. One transaction each; the timeline row is
+appended in the same transaction and realtime events go out after commit.
+
+Rules from the seed enforced here, not only in the UI: only a resident opens a
+conversation; only a professional or the system closes one; a professional
+writes only in a conversation assigned to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from conversations import hours, realtime, selectors
+from conversations.errors import DomainError
+from conversations.events import ConversationChanged, ConversationSummary, MessageNew, QueueChanged
+from conversations.models import (
+    ActorKind,
+    CloseReason,
+    Conversation,
+    ConversationEvent,
+    ConversationStatus,
+    EventKind,
+    Message,
+    Service,
+)
+from conversations.signals import conversation_closed
+
+NAME_MAX = 100
+PHONE_MAX = 32
+MATTER_MAX = 500
+CLIENT_ID_MAX = 64
+
+
+def _locked(conversation_id: int) -> Conversation:
+    """The conversation row, locked until the transaction ends (PostgreSQL row
+    lock; SQLite runs IMMEDIATE transactions, which serialise writers)."""
+    try:
+        return (
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("service", "assigned_to")
+            .get(pk=conversation_id)
+        )
+    except Conversation.DoesNotExist:
+        raise DomainError("invalid_input", "no such conversation") from None
+
+
+def _record(
+    conversation: Conversation,
+    kind: EventKind,
+    *,
+    actor_kind: ActorKind,
+    actor=None,
+    payload: dict | None = None,
+) -> ConversationEvent:
+    return ConversationEvent.objects.create(
+        conversation=conversation,
+        kind=kind,
+        actor_kind=actor_kind,
+        actor=actor,
+        payload=payload or {},
+    )
+
+
+def _announce(
+    conversation: Conversation,
+    event: ConversationEvent,
+    *,
+    previous_service: int | None = None,
+) -> None:
+    """Publish the change, and the new queue order of every queue it touched."""
+    professional = conversation.assigned_to
+    realtime.publish(
+        ConversationChanged(
+            event_id=event.pk,
+            change=event.kind,
+            conversation=ConversationSummary.of(conversation),
+            professional_name=(
+                selectors.author_name(
+                    author_kind=ActorKind.STAFF, author=professional, conversation=conversation
+                )
+                if professional
+                else ""
+            ),
+            close_reason=conversation.close_reason,
+            previous_service=previous_service,
+        )
+    )
+    for service_id in {conversation.service_id, previous_service or conversation.service_id}:
+        realtime.publish(
+            QueueChanged(service=service_id, waiting=selectors.waiting_ids(service_id=service_id))
+        )
+
+
+@transaction.atomic
+def open_conversation(
+    *, service: Service, name: str, phone: str, matter: str, language: str
+) -> Conversation:
+    """A resident starts a conversation in a service's queue.
+
+    Callers validate and normalise the fields (and mask identity codes) first;
+    this re-checks the limits so that no path can store more than they allow.
+    """
+    name, phone, matter = name.strip(), phone.strip(), matter.strip()
+    if not (
+        0 < len(name) <= NAME_MAX and 0 < len(phone) <= PHONE_MAX and 0 < len(matter) <= MATTER_MAX
+    ):
+        raise DomainError("invalid_input")
+    if not service.is_active:
+        raise DomainError("service_unavailable")
+    if not hours.is_open(service):
+        raise DomainError("service_closed")
+    language = language if language in {code for code, _ in settings.LANGUAGES} else "sv"
+    conversation = Conversation.objects.create(
+        service=service, resident_name=name, resident_phone=phone, matter=matter, language=language
+    )
+    event = _record(conversation, EventKind.OPENED, actor_kind=ActorKind.RESIDENT)
+    _announce(conversation, event)
+    return conversation
+
+
+@dataclass(frozen=True)
+class PostResult:
+    message: Message
+    created: bool
+
+
+@transaction.atomic
+def post_message(
+    *,
+    conversation_id: int,
+    author_kind: ActorKind,
+    body: str,
+    client_id: str,
+    author=None,
+) -> PostResult:
+    """Store a message with the next gapless seq and deliver it after commit.
+
+    Idempotent on `client_id`: a resend returns the stored message with
+    `created=False` and publishes nothing.
+    """
+    if not client_id or len(client_id) > CLIENT_ID_MAX:
+        raise DomainError("invalid_input", "client_id")
+    body = body.strip()
+    if not body:
+        raise DomainError("empty_message")
+    if len(body) > settings.CHAT_MAX_MESSAGE_CHARS:
+        raise DomainError("message_too_long")
+
+    conversation = _locked(conversation_id)
+    existing = Message.objects.filter(conversation=conversation, client_id=client_id).first()
+    if existing is not None:
+        return PostResult(message=existing, created=False)
+    if conversation.status == ConversationStatus.CLOSED:
+        raise DomainError("conversation_closed")
+    if author_kind == ActorKind.STAFF:
+        if author is None or conversation.assigned_to_id != author.pk:
+            raise DomainError("not_assigned")
+        if conversation.status != ConversationStatus.ACTIVE:
+            raise DomainError("not_assigned")
+    elif author_kind == ActorKind.RESIDENT:
+        if conversation.resident_left_at is not None:
+            raise DomainError("resident_left")
+        author = None
+
+    conversation.last_seq += 1
+    conversation.save(update_fields=["last_seq"])
+    message = Message.objects.create(
+        conversation=conversation,
+        seq=conversation.last_seq,
+        author_kind=author_kind,
+        author=author,
+        body=body,
+        client_id=client_id,
+    )
+    name = selectors.author_name(author_kind=author_kind, author=author, conversation=conversation)
+    realtime.publish(MessageNew.from_message(message, name))
+    return PostResult(message=message, created=True)
+
+
+@transaction.atomic
+def claim_conversation(
+    *, conversation_id: int, professional, max_active: int | None = None
+) -> Conversation:
+    """A professional takes a waiting conversation. Of concurrent claims exactly
+    one wins; the others get `already_claimed`."""
+    conversation = _locked(conversation_id)
+    if conversation.status != ConversationStatus.WAITING:
+        raise DomainError(
+            "conversation_closed"
+            if conversation.status == ConversationStatus.CLOSED
+            else "already_claimed"
+        )
+    if not conversation.service.professionals.filter(pk=professional.pk).exists():
+        raise DomainError("not_member")
+    if max_active is not None and selectors.active_count_for_staff(user=professional) >= max_active:
+        raise DomainError("limit_reached")
+    conversation.status = ConversationStatus.ACTIVE
+    conversation.assigned_to = professional
+    conversation.claimed_at = timezone.now()
+    conversation.save(update_fields=["status", "assigned_to", "claimed_at"])
+    event = _record(conversation, EventKind.CLAIMED, actor_kind=ActorKind.STAFF, actor=professional)
+    _announce(conversation, event)
+    return conversation
+
+
+@transaction.atomic
+def transfer_conversation(
+    *,
+    conversation_id: int,
+    by,
+    to_service: Service | None = None,
+    to_professional=None,
+    note: str = "",
+) -> Conversation:
+    """Hand an active conversation on: back to a service's queue, or straight to a
+    colleague. The history stays with the conversation."""
+    if (to_service is None) == (to_professional is None):
+        raise DomainError("invalid_transfer", "exactly one target")
+    conversation = _locked(conversation_id)
+    if conversation.status != ConversationStatus.ACTIVE:
+        raise DomainError("conversation_closed" if not conversation.is_open else "not_assigned")
+    if conversation.assigned_to_id != by.pk:
+        raise DomainError("not_assigned")
+    previous_service = conversation.service_id
+    payload: dict = {"from_service": previous_service, "from_professional": by.pk}
+    if to_service is not None:
+        if not to_service.is_active:
+            raise DomainError("invalid_transfer", "service inactive")
+        conversation.service = to_service
+        conversation.status = ConversationStatus.WAITING
+        conversation.assigned_to = None
+        conversation.claimed_at = None
+        payload["to_service"] = to_service.pk
+    else:
+        if to_professional.pk == by.pk or not to_professional.is_active:
+            raise DomainError("invalid_transfer", "colleague")
+        if not conversation.service.professionals.filter(pk=to_professional.pk).exists():
+            raise DomainError("invalid_transfer", "colleague not in service")
+        conversation.assigned_to = to_professional
+        conversation.claimed_at = timezone.now()
+        payload["to_professional"] = to_professional.pk
+    if note:
+        payload["note"] = note[:500]
+    conversation.save(update_fields=["service", "status", "assigned_to", "claimed_at"])
+    event = _record(
+        conversation, EventKind.TRANSFERRED, actor_kind=ActorKind.STAFF, actor=by, payload=payload
+    )
+    _announce(conversation, event, previous_service=previous_service)
+    return conversation
+
+
+@transaction.atomic
+def close_conversation(
+    *,
+    conversation_id: int,
+    reason: str,
+    professional=None,
+    by_system: bool = False,
+) -> Conversation:
+    """End a conversation. Only the assigned professional, or the system (for
+    abandonment and timeouts), may; residents *leave* instead."""
+    if by_system == (professional is not None):
+        raise ValueError("close as exactly one of: a professional, the system")
+    reason = reason.strip()[:40]
+    if not reason:
+        raise DomainError("invalid_input", "reason")
+    conversation = _locked(conversation_id)
+    if conversation.status == ConversationStatus.CLOSED:
+        raise DomainError("conversation_closed")
+    if professional is not None and conversation.assigned_to_id != professional.pk:
+        raise DomainError("not_assigned")
+    conversation.status = ConversationStatus.CLOSED
+    conversation.closed_at = timezone.now()
+    conversation.close_reason = reason
+    conversation.closed_by = ActorKind.SYSTEM if by_system else ActorKind.STAFF
+    conversation.save(update_fields=["status", "closed_at", "close_reason", "closed_by"])
+    event = _record(
+        conversation,
+        EventKind.CLOSED,
+        actor_kind=conversation.closed_by,
+        actor=professional,
+        payload={"reason": reason},
+    )
+    _announce(conversation, event)
+    transaction.on_commit(
+        lambda: conversation_closed.send(sender=Conversation, conversation_id=conversation.pk)
+    )
+    return conversation
+
+
+@transaction.atomic
+def mark_resident_left(*, conversation_id: int) -> Conversation:
+    """The resident left. A conversation nobody took yet closes as abandoned;
+    an active one stays open for the professional to see and close."""
+    conversation = _locked(conversation_id)
+    if (
+        conversation.resident_left_at is not None
+        or conversation.status == ConversationStatus.CLOSED
+    ):
+        return conversation
+    conversation.resident_left_at = timezone.now()
+    conversation.save(update_fields=["resident_left_at"])
+    event = _record(conversation, EventKind.RESIDENT_LEFT, actor_kind=ActorKind.RESIDENT)
+    _announce(conversation, event)
+    if conversation.status == ConversationStatus.WAITING:
+        return close_conversation(
+            conversation_id=conversation.pk, reason=CloseReason.ABANDONED, by_system=True
+        )
+    return conversation

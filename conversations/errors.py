@@ -1,0 +1,33 @@
+"""Domain errors: every refusal has a stable code that clients can act on."""
+
+from django.utils.translation import gettext_lazy as _
+
+MESSAGES = {
+    "service_unavailable": _("This service is not available."),
+    "service_closed": _("This service is closed right now."),
+    "conversation_closed": _("This conversation has ended."),
+    "already_claimed": _("A colleague already took this conversation."),
+    "not_member": _("You do not work in this service."),
+    "not_assigned": _("This conversation is not assigned to you."),
+    "limit_reached": _("You already have as many active chats as you can take."),
+    "invalid_transfer": _("This conversation cannot be transferred there."),
+    "invalid_input": _("Some of the information is missing or not valid."),
+    "empty_message": _("The message is empty."),
+    "message_too_long": _("The message is too long."),
+    "resident_left": _("The resident has left the conversation."),
+}
+
+
+class DomainError(Exception):
+    """A rule of the service refused the request. `code` is part of the protocol."""
+
+    def __init__(self, code: str, detail: str | None = None):
+        if code not in MESSAGES:
+            raise ValueError(f"unknown domain error code {code!r}")
+        self.code = code
+        self.detail = detail
+        super().__init__(code)
+
+    @property
+    def message(self) -> str:
+        return str(MESSAGES[self.code])

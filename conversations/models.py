@@ -1,0 +1,253 @@
+"""The core: services (queues), conversations, their messages and their timeline.
+
+Models hold data and small derived properties only. Every write goes through
+`conversations.actions`; every read that needs a permission goes through
+`conversations.selectors`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class Service(models.Model):
+    """A service that residents can chat with; each service is one queue."""
+
+    slug = models.SlugField(_("identifier"), unique=True)
+    name_sv = models.CharField(_("name (Swedish)"), max_length=120)
+    name_fi = models.CharField(_("name (Finnish)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    description_sv = models.TextField(_("description (Swedish)"), blank=True)
+    description_fi = models.TextField(_("description (Finnish)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    ordering = models.PositiveSmallIntegerField(_("order"), default=0)
+    retention_days = models.PositiveIntegerField(
+        _("retention (days)"),
+        default=90,
+        help_text=_("How long conversation content is kept after the conversation closes."),
+    )
+    max_wait_minutes = models.PositiveIntegerField(
+        _("maximum wait (minutes)"),
+        default=60,
+        help_text=_("A resident waiting longer than this is told honestly what happens next."),
+    )
+    professionals = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("professionals"),
+        related_name="services",
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["ordering", "slug"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+    def __str__(self) -> str:
+        return self.name_sv
+
+    def _localized(self, field: str, language: str | None = None) -> str:
+        language = (language or get_language() or "sv")[:2]
+        if language not in ("sv", "fi", "en"):
+            language = "sv"
+        return getattr(self, f"{field}_{language}") or getattr(self, f"{field}_sv")
+
+    def name(self, language: str | None = None) -> str:
+        return self._localized("name", language)
+
+    def description(self, language: str | None = None) -> str:
+        return self._localized("description", language)
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class OpeningHours(models.Model):
+    """A weekly slot during which the service takes chats (local time)."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(opens__lt=models.F("closes")), name="opening_hours_opens_first"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class ServiceException(models.Model):
+    """A date on which the weekly hours do not apply: closed, or other hours."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="exceptions")
+    date = models.DateField(_("date"))
+    opens = models.TimeField(_("opens"), null=True, blank=True)
+    closes = models.TimeField(_("closes"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("exception date")
+        verbose_name_plural = _("exception dates")
+        constraints = [
+            models.UniqueConstraint(fields=["service", "date"], name="one_exception_per_day"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(opens__isnull=True, closes__isnull=True)
+                    | models.Q(
+                        opens__isnull=False, closes__isnull=False, opens__lt=models.F("closes")
+                    )
+                ),
+                name="exception_closed_or_valid_hours",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.note}".strip()
+
+    @property
+    def is_closed_all_day(self) -> bool:
+        return self.opens is None
+
+
+class ConversationStatus(models.TextChoices):
+    WAITING = "waiting", _("waiting")
+    ACTIVE = "active", _("active")
+    CLOSED = "closed", _("closed")
+
+
+class CloseReason(models.TextChoices):
+    """Why a conversation closed. Staff reasons become admin-managed later; these
+    codes stay as the system's own reasons."""
+
+    RESOLVED = "resolved", _("guidance given")
+    ABANDONED = "abandoned", _("resident left before being served")
+    TIMED_OUT = "timed_out", _("waited too long")
+    SERVICE_CLOSED = "service_closed", _("service closed")
+    OTHER = "other", _("other")
+
+
+class ActorKind(models.TextChoices):
+    RESIDENT = "resident", _("resident")
+    STAFF = "staff", _("professional")
+    SYSTEM = "system", _("system")
+
+
+class Conversation(models.Model):
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="conversations")
+    status = models.CharField(
+        max_length=10, choices=ConversationStatus.choices, default=ConversationStatus.WAITING
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_conversations",
+    )
+    resident_name = models.CharField(_("name"), max_length=100)
+    resident_phone = models.CharField(_("phone number"), max_length=32)
+    matter = models.CharField(_("matter"), max_length=500)
+    language = models.CharField(max_length=2, default="sv")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=40, blank=True)
+    closed_by = models.CharField(max_length=10, choices=ActorKind.choices, blank=True)
+    resident_left_at = models.DateTimeField(null=True, blank=True)
+    last_seq = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["service", "status", "created_at"])]
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != ConversationStatus.CLOSED
+
+
+class Message(models.Model):
+    """One chat message. `seq` is gapless per conversation: 1, 2, 3, …"""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    seq = models.PositiveIntegerField()
+    author_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField()
+    client_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["conversation", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="message_seq_unique"),
+            models.UniqueConstraint(
+                fields=["conversation", "client_id"], name="message_client_id_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.conversation_id}/{self.seq}"
+
+
+class EventKind(models.TextChoices):
+    OPENED = "opened", _("opened")
+    CLAIMED = "claimed", _("claimed")
+    TRANSFERRED = "transferred", _("transferred")
+    RESIDENT_LEFT = "resident_left", _("resident left")
+    CLOSED = "closed", _("closed")
+
+
+class ConversationEvent(models.Model):
+    """Append-only timeline of a conversation: who did what, when.
+
+    Messages are their own append-only log (see Message); this table records
+    every other change and is, with the messages, the transcript's source.
+    """
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.conversation_id} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Conversation events are append-only.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,126 @@
+"""Reads. Permission-checked fetches say so in their name."""
+
+from collections.abc import Iterable
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from conversations.models import (
+    Conversation,
+    ConversationStatus,
+    Message,
+    OpeningHours,
+    Service,
+    ServiceException,
+)
+
+SESSION_KEY = "chat_conversation_id"
+
+
+def services_with_hours() -> QuerySet[Service]:
+    """Active services with their hours prefetched (two extra queries in all)."""
+    return Service.objects.filter(is_active=True).prefetch_related(
+        Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "opens")),
+        Prefetch("exceptions", queryset=ServiceException.objects.order_by("date")),
+    )
+
+
+def service_ids_for_staff(*, user) -> list[int]:
+    """The services a professional works in."""
+    if not (user.is_authenticated and user.is_staff):
+        return []
+    return list(
+        Service.objects.filter(professionals=user, is_active=True).values_list("id", flat=True)
+    )
+
+
+def conversation_for_resident(*, session: SessionBase) -> Conversation | None:
+    """The conversation the resident's anonymous session owns, if any."""
+    conversation_id = session.get(SESSION_KEY)
+    if not conversation_id:
+        return None
+    return (
+        Conversation.objects.select_related("service", "assigned_to")
+        .filter(pk=conversation_id)
+        .first()
+    )
+
+
+def staff_can_see(*, user, conversation: Conversation, service_ids: Iterable[int]) -> bool:
+    return conversation.assigned_to_id == user.pk or conversation.service_id in set(service_ids)
+
+
+def conversation_for_staff(*, user, conversation_id: int) -> Conversation | None:
+    """A conversation the professional may see: in one of their services, or
+    assigned to them. None when it does not exist or is not theirs (the caller
+    answers both the same way, so ids cannot be probed)."""
+    if not (user.is_authenticated and user.is_staff):
+        return None
+    return (
+        Conversation.objects.select_related("service", "assigned_to")
+        .filter(Q(service__professionals=user) | Q(assigned_to=user), pk=conversation_id)
+        .distinct()
+        .first()
+    )
+
+
+def waiting_conversations(*, service_ids: Iterable[int]) -> list[Conversation]:
+    """The queue of the given services, oldest first, in one query."""
+    return list(
+        Conversation.objects.filter(
+            service_id__in=list(service_ids), status=ConversationStatus.WAITING
+        ).order_by("created_at", "id")
+    )
+
+
+def active_conversations_for_staff(*, user) -> list[Conversation]:
+    return list(
+        Conversation.objects.filter(assigned_to=user, status=ConversationStatus.ACTIVE).order_by(
+            "claimed_at", "id"
+        )
+    )
+
+
+def active_count_for_staff(*, user) -> int:
+    return Conversation.objects.filter(assigned_to=user, status=ConversationStatus.ACTIVE).count()
+
+
+def waiting_ids(*, service_id: int) -> list[int]:
+    """The order of one service's queue, oldest first."""
+    return list(
+        Conversation.objects.filter(service_id=service_id, status=ConversationStatus.WAITING)
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)
+    )
+
+
+def queue_position(*, conversation: Conversation) -> int | None:
+    """1 for the first in line; None when the conversation is not waiting."""
+    if conversation.status != ConversationStatus.WAITING:
+        return None
+    ahead = Conversation.objects.filter(
+        service_id=conversation.service_id, status=ConversationStatus.WAITING
+    ).filter(
+        Q(created_at__lt=conversation.created_at)
+        | Q(created_at=conversation.created_at, id__lt=conversation.pk)
+    )
+    return ahead.count() + 1
+
+
+def messages_after(*, conversation_id: int, after_seq: int, limit: int) -> list[Message]:
+    """Messages with seq > after_seq, in order, at most `limit`."""
+    return list(
+        Message.objects.filter(conversation_id=conversation_id, seq__gt=after_seq)
+        .select_related("author")
+        .order_by("seq")[:limit]
+    )
+
+
+def author_name(*, author_kind: str, author, conversation: Conversation) -> str:
+    """How a message's author is shown to both parties."""
+    if author_kind == "resident":
+        return conversation.resident_name
+    if author_kind == "staff" and author is not None:
+        return author.get_short_name() or str(_("Professional"))
+    return ""

@@ -1,0 +1,91 @@
+"""The resident's socket. The anonymous Django session owns one conversation;
+this socket speaks only for that conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+
+from conversations import actions, realtime, selectors
+from conversations.consumers import CLOSE_NO_CONVERSATION, ChatConsumer
+from conversations.models import ActorKind, ConversationStatus
+from conversations.protocol import RESIDENT_FRAMES, ConversationLeave, Frame, ProtocolError
+from customers.selectors import resident_state
+
+
+@database_sync_to_async
+def _state_for_session(session) -> dict[str, Any] | None:
+    conversation = selectors.conversation_for_resident(session=session)
+    if conversation is None:
+        return None
+    return resident_state(conversation=conversation)
+
+
+class ResidentConsumer(ChatConsumer):
+    frames = RESIDENT_FRAMES
+    actor_kind = ActorKind.RESIDENT
+
+    async def setup(self) -> None:
+        state = await _state_for_session(self.scope["session"])
+        await self.accept()
+        if state is None:
+            await self.send_error("no_conversation", "There is no conversation in this session.")
+            await self.close(code=CLOSE_NO_CONVERSATION)
+            return
+        self.conversation_id: int = state["id"]
+        self.service_id: int = state["service"]["id"]
+        self.status: str = state["status"]
+        self.position: int | None = state["position"]
+        self.language = state["language"]
+        await self.watch_conversation(self.conversation_id, state["last_seq"])
+        if self.status == ConversationStatus.WAITING:
+            await self.join(realtime.queue_group(self.service_id))
+        await self.send_frame(self.hello("resident", conversation=state))
+
+    async def conversation_for_frame(self, frame: Frame, *, write: bool) -> int:
+        requested = getattr(frame, "conversation", None)
+        if requested is not None and requested != self.conversation_id:
+            raise ProtocolError("forbidden_conversation")
+        return self.conversation_id
+
+    async def on_conversation_leave(self, frame: ConversationLeave) -> None:
+        await database_sync_to_async(actions.mark_resident_left)(
+            conversation_id=self.conversation_id
+        )
+
+    # --- channel-layer events -------------------------------------------------
+    async def conversation_changed(self, event: dict[str, Any]) -> None:
+        if not self.is_new_event(event["event_id"]):
+            return
+        summary = event["conversation"]
+        previous = (self.status, self.service_id)
+        self.status, self.service_id = summary["status"], summary["service"]
+        if (self.status, self.service_id) != previous:
+            await self.leave(realtime.queue_group(previous[1]))
+            if self.status == ConversationStatus.WAITING:
+                self.position = None
+                await self.join(realtime.queue_group(self.service_id))
+        await self.send_frame(
+            {
+                "type": "conversation.state",
+                "conversation": summary["id"],
+                "change": event["change"],
+                "status": self.status,
+                "professional_name": event["professional_name"],
+                "resident_left": summary["resident_left"],
+            }
+        )
+
+    async def queue_changed(self, event: dict[str, Any]) -> None:
+        if event["service"] != self.service_id or self.status != ConversationStatus.WAITING:
+            return
+        waiting: list[int] = event["waiting"]
+        if self.conversation_id not in waiting:
+            return
+        position = waiting.index(self.conversation_id) + 1
+        if position != self.position:
+            self.position = position
+            await self.send_frame(
+                {"type": "queue.position", "position": position, "waiting": len(waiting)}
+            )

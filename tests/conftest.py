@@ -1,0 +1,193 @@
+"""Shared fixtures. Tests that need PostgreSQL or Redis skip with a reason when
+those are absent, and fail instead when REQUIRE_SERVICES=1 (CI)."""
+
+import os
+import socket
+import uuid
+from urllib.parse import urlparse
+
+import pytest
+from channels.db import database_sync_to_async as sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings as django_settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client
+
+from chatservice.settings import redis_channel_layer
+from conversations.selectors import SESSION_KEY
+from tests.factories import ConversationFactory, ServiceFactory, UserFactory
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+ORIGIN = (b"origin", b"http://127.0.0.1")
+
+
+def need(available: bool, reason: str) -> None:
+    if available:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+def redis_url() -> str:
+    return os.environ.get("REDIS_URL", "")
+
+
+def redis_reachable() -> bool:
+    url = redis_url()
+    if not url:
+        return False
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), 1):
+            return True
+    except OSError:
+        return False
+
+
+def postgres_configured() -> bool:
+    return django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres"):
+        need(postgres_configured(), "needs PostgreSQL: set DATABASE_URL=postgres://…")
+    if item.get_closest_marker("redis"):
+        need(redis_reachable(), "needs Redis: set REDIS_URL=redis://… to a running server")
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def channel_layer(request, settings):
+    """Run a test once with the in-memory layer and once with channels-redis."""
+    if request.param == "memory":
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    else:
+        need(redis_reachable(), "needs Redis: set REDIS_URL")
+        settings.CHANNEL_LAYERS = {
+            "default": redis_channel_layer(
+                redis_url(),
+                django_settings.CHANNEL_LAYER_BACKEND,
+                prefix=f"t{uuid.uuid4().hex[:8]}",
+            )
+        }
+    return request.param
+
+
+@pytest.fixture
+def service(db):
+    return ServiceFactory()
+
+
+@pytest.fixture
+def professional(service):
+    user = UserFactory()
+    service.professionals.add(user)
+    return user
+
+
+@pytest.fixture
+def conversation(service):
+    return ConversationFactory(service=service)
+
+
+def resident_cookie(conversation) -> bytes:
+    session = SessionStore()
+    session[SESSION_KEY] = conversation.pk
+    session.create()
+    return f"{django_settings.SESSION_COOKIE_NAME}={session.session_key}".encode()
+
+
+def staff_cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    name = django_settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}".encode()
+
+
+class Socket:
+    """A WebsocketCommunicator through the project's ASGI application, with helpers."""
+
+    def __init__(self, path: str, cookie: bytes | None = None, origin=ORIGIN):
+        from chatservice.asgi import application
+
+        headers = [origin] if origin else []
+        if cookie:
+            headers.append((b"cookie", cookie))
+        self.comm = WebsocketCommunicator(application, path, headers=headers)
+        self.connected = False
+        self.close_code = None
+        self.hello: dict = {}
+
+    async def connect(self):
+        self.connected, self.close_code = await self.comm.connect(timeout=5)
+        return self.connected
+
+    async def send(self, frame: dict):
+        await self.comm.send_json_to(frame)
+
+    async def send_text(self, text: str):
+        await self.comm.send_to(text_data=text)
+
+    async def recv(self, timeout: float = 3):
+        return await self.comm.receive_json_from(timeout=timeout)
+
+    async def recv_until(self, frame_type: str, timeout: float = 3) -> dict:
+        while True:
+            frame = await self.recv(timeout)
+            if frame["type"] == frame_type:
+                return frame
+
+    async def nothing(self, timeout: float = 0.3) -> bool:
+        return await self.comm.receive_nothing(timeout=timeout)
+
+    async def close(self):
+        if self.connected:
+            self.connected = False
+            await self.comm.disconnect()
+
+
+@pytest.fixture
+async def open_socket():
+    sockets: list[Socket] = []
+
+    async def _open(path: str, cookie: bytes | None = None, origin=ORIGIN, expect_hello=True):
+        sock = Socket(path, cookie, origin)
+        sockets.append(sock)
+        await sock.connect()
+        if expect_hello and sock.connected:
+            hello = await sock.recv()
+            assert hello["type"] == "hello", hello
+            sock.hello = hello
+        return sock
+
+    yield _open
+    for sock in sockets:
+        await sock.close()
+
+
+@pytest.fixture
+def resident_socket(open_socket):
+    async def _open(conversation):
+        cookie = await sync_to_async(resident_cookie)(conversation)
+        return await open_socket("/ws/v1/resident/", cookie)
+
+    return _open
+
+
+@pytest.fixture
+def staff_socket(open_socket):
+    async def _open(user):
+        cookie = await sync_to_async(staff_cookie)(user)
+        return await open_socket("/ws/v1/staff/", cookie)
+
+    return _open
+
+
+@pytest.fixture(autouse=True)
+async def _close_worker_thread_connections():
+    """Consumers reach the database from asgiref's worker thread; close its
+    connection after each test so PostgreSQL can drop the test database."""
+    yield
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()
