@@ -1,0 +1,12 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY requirements.lock .
+RUN pip install --no-cache-dir -r requirements.lock
+COPY . .
+RUN python manage.py compile_translations \
+ && DJANGO_SECRET_KEY=build python manage.py collectstatic --noinput
+RUN useradd --system --home /app chat && mkdir -p /app/var && chown chat /app/var
+USER chat
+EXPOSE 8000
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "chatservice.asgi:application"]
