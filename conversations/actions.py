@@ -97,12 +97,19 @@ def _announce(
 
 @transaction.atomic
 def open_conversation(
-    *, service: Service, name: str, phone: str, matter: str, language: str
+    *,
+    service: Service,
+    name: str,
+    phone: str,
+    matter: str,
+    language: str,
+    identity_codes_masked: int = 0,
 ) -> Conversation:
     """A resident starts a conversation in a service's queue.
 
-    Callers validate and normalise the fields (and mask identity codes) first;
-    this re-checks the limits so that no path can store more than they allow.
+    Callers validate and normalise the fields and mask identity codes first
+    (saying how many they masked, which is all that is recorded of them); this
+    re-checks the limits so that no path can store more than they allow.
     """
     name, phone, matter = name.strip(), phone.strip(), matter.strip()
     if not (
@@ -118,8 +125,19 @@ def open_conversation(
         service=service, resident_name=name, resident_phone=phone, matter=matter, language=language
     )
     event = _record(conversation, EventKind.OPENED, actor_kind=ActorKind.RESIDENT)
+    _record_masking(conversation, identity_codes_masked, where="intake")
     _announce(conversation, event)
     return conversation
+
+
+def _record_masking(conversation: Conversation, count: int, *, where: str) -> None:
+    if count:
+        _record(
+            conversation,
+            EventKind.IDENTITY_CODE_MASKED,
+            actor_kind=ActorKind.RESIDENT,
+            payload={"count": count, "where": where},
+        )
 
 
 @dataclass(frozen=True)
@@ -136,11 +154,13 @@ def post_message(
     body: str,
     client_id: str,
     author=None,
+    identity_codes_masked: int = 0,
 ) -> PostResult:
     """Store a message with the next gapless seq and deliver it after commit.
 
     Idempotent on `client_id`: a resend returns the stored message with
-    `created=False` and publishes nothing.
+    `created=False` and publishes nothing. `identity_codes_masked` says how many
+    identity codes the caller masked in `body`; only that count is recorded.
     """
     if not client_id or len(client_id) > CLIENT_ID_MAX:
         raise DomainError("invalid_input", "client_id")
@@ -176,6 +196,7 @@ def post_message(
         body=body,
         client_id=client_id,
     )
+    _record_masking(conversation, identity_codes_masked, where="message")
     name = selectors.author_name(author_kind=author_kind, author=author, conversation=conversation)
     realtime.publish(MessageNew.from_message(message, name))
     return PostResult(message=message, created=True)

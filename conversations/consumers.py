@@ -22,11 +22,12 @@ from pydantic import TypeAdapter
 
 from conversations import actions, realtime, selectors
 from conversations.errors import DomainError
-from conversations.events import Typing
+from conversations.events import Receipt, Typing
 from conversations.models import ActorKind
 from conversations.protocol import (
     PROTOCOL_VERSION,
     Frame,
+    MessageReceived,
     MessageSend,
     Ping,
     ProtocolError,
@@ -181,12 +182,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_message_send(self, frame: MessageSend) -> None:
         conversation_id = await self.conversation_for_frame(frame, write=True)
+        body, masked = self.prepare_body(frame.body)
         result = await database_sync_to_async(actions.post_message)(
             conversation_id=conversation_id,
             author_kind=self.actor_kind,
             author=self.scope["user"] if self.actor_kind == ActorKind.STAFF else None,
-            body=self.prepare_body(frame.body),
+            body=body,
             client_id=frame.client_id,
+            identity_codes_masked=masked,
         )
         await self.send_frame(
             {
@@ -196,12 +199,24 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 "seq": result.message.seq,
                 "created": result.message.created_at.isoformat(),
                 "duplicate": not result.created,
+                "masked": masked > 0,
             }
         )
 
-    def prepare_body(self, body: str) -> str:
-        """Hook for the resident side to mask identity codes before storing."""
-        return body
+    def prepare_body(self, body: str) -> tuple[str, int]:
+        """The body to store, and how many identity codes were masked in it."""
+        return body, 0
+
+    async def on_message_received(self, frame: MessageReceived) -> None:
+        conversation_id = await self.conversation_for_frame(frame, write=True)
+        await realtime.send_now_async(
+            Receipt(
+                conversation=conversation_id,
+                seq=frame.seq,
+                author_kind=self.actor_kind,
+                sender=self.channel_name,
+            )
+        )
 
     async def on_sync(self, frame: SyncRequest) -> None:
         conversation_id = await self.conversation_for_frame(frame, write=False)
@@ -253,6 +268,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.send_frame(message)
         await self.send_frame(event)
         self.delivered[conversation_id] = seq
+
+    async def receipt_changed(self, event: dict[str, Any]) -> None:
+        if event["sender"] == self.channel_name:
+            return
+        await self.send_frame(
+            {"type": "message.delivered", "conversation": event["conversation"], "seq": event["seq"]}
+        )
 
     async def typing_changed(self, event: dict[str, Any]) -> None:
         if event["sender"] == self.channel_name:

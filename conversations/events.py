@@ -104,6 +104,17 @@ class QueueChanged(Event):
 
 
 @dataclass(frozen=True)
+class Receipt(Event):
+    """Ephemeral: the sender's device has shown messages up to `seq`."""
+
+    type: ClassVar[str] = "receipt.changed"
+    conversation: int
+    seq: int
+    author_kind: str
+    sender: str
+
+
+@dataclass(frozen=True)
 class Typing(Event):
     """Ephemeral: not stored. `sender` is the channel that typed, so it hears no echo."""
 

@@ -223,6 +223,7 @@ class EventKind(models.TextChoices):
     TRANSFERRED = "transferred", _("transferred")
     RESIDENT_LEFT = "resident_left", _("resident left")
     CLOSED = "closed", _("closed")
+    IDENTITY_CODE_MASKED = "identity_code_masked", _("identity code masked")
 
 
 class ConversationEvent(models.Model):

@@ -44,6 +44,12 @@ class TypingFrame(Frame):
     conversation: ConversationId | None = None
 
 
+class MessageReceived(Frame):
+    type: Literal["message.received"]
+    seq: Annotated[int, Field(gt=0)]
+    conversation: ConversationId | None = None
+
+
 class ConversationLeave(Frame):
     type: Literal["conversation.leave"]
 
@@ -68,12 +74,13 @@ class ConversationTransfer(Frame):
 
 
 ResidentFrame = Annotated[
-    Ping | MessageSend | SyncRequest | TypingFrame | ConversationLeave,
+    Ping | MessageSend | MessageReceived | SyncRequest | TypingFrame | ConversationLeave,
     Field(discriminator="type"),
 ]
 StaffFrame = Annotated[
     Ping
     | MessageSend
+    | MessageReceived
     | SyncRequest
     | TypingFrame
     | ConversationClaim

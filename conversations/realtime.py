@@ -17,6 +17,7 @@ from conversations.events import (
     Event,
     MessageNew,
     QueueChanged,
+    Receipt,
     Typing,
 )
 
@@ -46,7 +47,7 @@ def staff_group(user_id: int) -> str:
 def recipients(event: Event) -> list[str]:
     """Who receives an event. Residents' sockets join only their conversation and
     their queue group, so anything routed elsewhere never reaches a resident."""
-    if isinstance(event, MessageNew | Typing):
+    if isinstance(event, MessageNew | Typing | Receipt):
         return [conversation_group(event.conversation)]
     if isinstance(event, ConversationChanged):
         summary = event.conversation

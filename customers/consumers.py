@@ -12,6 +12,7 @@ from conversations.consumers import CLOSE_NO_CONVERSATION, ChatConsumer
 from conversations.models import ActorKind, ConversationStatus
 from conversations.protocol import RESIDENT_FRAMES, ConversationLeave, Frame, ProtocolError
 from customers.selectors import resident_state
+from identity import hetu
 
 
 @database_sync_to_async
@@ -48,6 +49,10 @@ class ResidentConsumer(ChatConsumer):
         if requested is not None and requested != self.conversation_id:
             raise ProtocolError("forbidden_conversation")
         return self.conversation_id
+
+    def prepare_body(self, body: str) -> tuple[str, int]:
+        """Residents never store an identity code in the chat: mask it first."""
+        return hetu.mask(body)
 
     async def on_conversation_leave(self, frame: ConversationLeave) -> None:
         await database_sync_to_async(actions.mark_resident_left)(

@@ -75,6 +75,10 @@ class StaffConsumer(ChatConsumer):
             raise ProtocolError("not_found")
         return conversation_id
 
+    async def on_message_received(self, frame) -> None:
+        self._require_watched(frame.conversation)
+        await super().on_message_received(frame)
+
     async def on_typing_start(self, frame) -> None:
         self._require_watched(frame.conversation)
         await super().on_typing_start(frame)
