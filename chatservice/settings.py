@@ -41,6 +41,7 @@ THIRD_PARTY_APPS = [
     "allauth.mfa",
 ]
 LOCAL_APPS = [
+    "chatservice",
     "conversations",
     "identity",
     "video",
@@ -51,6 +52,7 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
+    "chatservice.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -77,6 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "customers.context_processors.languages",
             ],
         },
     },
@@ -182,7 +185,7 @@ SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=ENVIRONMENT == "produ
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
+X_FRAME_OPTIONS = "DENY"  # the widget's pages opt out; CSP frame-ancestors rules them
 
 # --- i18n -------------------------------------------------------------------
 LANGUAGE_CODE = "sv"
@@ -206,6 +209,16 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="chat@example.invalid")
+
+# --- Resident side -----------------------------------------------------------
+# Other origins of the county's website that may embed the chat widget (frame-ancestors).
+# The session cookie is SameSite=Lax: embedding works on the same site (e.g. www.county.fi
+# embedding chat.county.fi), not across unrelated sites.
+WIDGET_ALLOWED_ORIGINS = env.list("WIDGET_ALLOWED_ORIGINS", default=[])
+INTAKE_RATE_LIMIT = env.int("INTAKE_RATE_LIMIT", default=5)  # conversations per address …
+INTAKE_RATE_WINDOW_SECONDS = env.int("INTAKE_RATE_WINDOW_SECONDS", default=600)  # … per window
+RESIDENT_IDLE_MINUTES = env.int("RESIDENT_IDLE_MINUTES", default=30)
+PRIVACY_NOTICE_URL = env.str("PRIVACY_NOTICE_URL", default="/privacy/")
 
 # --- Chat protocol limits ---------------------------------------------------
 CHAT_MAX_FRAME_BYTES = env.int("CHAT_MAX_FRAME_BYTES", default=8192)

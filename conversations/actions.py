@@ -91,7 +91,13 @@ def _announce(
     )
     for service_id in {conversation.service_id, previous_service or conversation.service_id}:
         realtime.publish(
-            QueueChanged(service=service_id, waiting=selectors.waiting_ids(service_id=service_id))
+            QueueChanged(
+                service=service_id,
+                waiting=selectors.waiting_ids(service_id=service_id),
+                minutes_per_position=selectors.minutes_per_position(service_ids=[service_id])[
+                    service_id
+                ],
+            )
         )
 
 

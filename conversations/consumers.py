@@ -54,36 +54,9 @@ PROTOCOL_ERRORS = {
 }
 
 
-def _message_frame(message, name: str) -> dict[str, Any]:
-    return {
-        "type": "message.new",
-        "conversation": message.conversation_id,
-        "seq": message.seq,
-        "client_id": message.client_id,
-        "author_kind": message.author_kind,
-        "author_name": name,
-        "body": message.body,
-        "created": message.created_at.isoformat(),
-    }
-
-
 @database_sync_to_async
 def _messages_after(conversation_id: int, after_seq: int, limit: int) -> list[dict[str, Any]]:
-    messages = selectors.messages_after(
-        conversation_id=conversation_id, after_seq=after_seq, limit=limit
-    )
-    if not messages:
-        return []
-    conversation = messages[0].conversation
-    return [
-        _message_frame(
-            m,
-            selectors.author_name(
-                author_kind=m.author_kind, author=m.author, conversation=conversation
-            ),
-        )
-        for m in messages
-    ]
+    return selectors.message_frames(conversation_id=conversation_id, after_seq=after_seq, limit=limit)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):

@@ -101,6 +101,7 @@ class QueueChanged(Event):
     type: ClassVar[str] = "queue.changed"
     service: int
     waiting: list[int] = field(default_factory=list)
+    minutes_per_position: float = 5.0
 
 
 @dataclass(frozen=True)

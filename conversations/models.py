@@ -22,6 +22,13 @@ class Service(models.Model):
     description_sv = models.TextField(_("description (Swedish)"), blank=True)
     description_fi = models.TextField(_("description (Finnish)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
+    closed_info_sv = models.TextField(
+        _("where to turn when closed (Swedish)"),
+        blank=True,
+        help_text=_("Shown when the service is closed, e.g. phone numbers and opening hours."),
+    )
+    closed_info_fi = models.TextField(_("where to turn when closed (Finnish)"), blank=True)
+    closed_info_en = models.TextField(_("where to turn when closed (English)"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     ordering = models.PositiveSmallIntegerField(_("order"), default=0)
     retention_days = models.PositiveIntegerField(
@@ -60,6 +67,9 @@ class Service(models.Model):
 
     def description(self, language: str | None = None) -> str:
         return self._localized("description", language)
+
+    def closed_info(self, language: str | None = None) -> str:
+        return self._localized("closed_info", language)
 
 
 class Weekday(models.IntegerChoices):

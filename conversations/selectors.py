@@ -1,9 +1,14 @@
 """Reads. Permission-checked fetches say so in their name."""
 
+import itertools
+import math
+import statistics
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.contrib.sessions.backends.base import SessionBase
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conversations.models import (
@@ -108,13 +113,81 @@ def queue_position(*, conversation: Conversation) -> int | None:
     return ahead.count() + 1
 
 
+DEFAULT_MINUTES_PER_POSITION = 5.0
+THROUGHPUT_WINDOW = timedelta(hours=3)
+
+
+def minutes_per_position(*, service_ids: Iterable[int]) -> dict[int, float]:
+    """How many minutes each place in the queue is worth now, per service: the
+    median gap between the service's recent claims (its throughput), bounded to
+    1–30 minutes, or a default when there are too few recent claims. One query."""
+    service_ids = list(service_ids)
+    since = timezone.now() - THROUGHPUT_WINDOW
+    claims: dict[int, list] = {sid: [] for sid in service_ids}
+    for service_id, claimed_at in (
+        Conversation.objects.filter(service_id__in=service_ids, claimed_at__gte=since)
+        .order_by("claimed_at")
+        .values_list("service_id", "claimed_at")
+    ):
+        claims[service_id].append(claimed_at)
+    result = {}
+    for service_id, times in claims.items():
+        if len(times) < 3:
+            result[service_id] = DEFAULT_MINUTES_PER_POSITION
+            continue
+        gaps = [(b - a).total_seconds() / 60 for a, b in itertools.pairwise(times)]
+        result[service_id] = min(30.0, max(1.0, statistics.median(gaps)))
+    return result
+
+
+def estimated_wait_minutes(*, position: int | None, minutes_per_position: float) -> int | None:
+    if position is None:
+        return None
+    return max(1, math.ceil(position * minutes_per_position))
+
+
+def queue_lengths(*, service_ids: Iterable[int]) -> dict[int, int]:
+    """Waiting conversations per service, in one query."""
+    service_ids = list(service_ids)
+    counts = dict(
+        Conversation.objects.filter(service_id__in=list(service_ids), status=ConversationStatus.WAITING)
+        .values("service_id")
+        .annotate(n=Count("id"))
+        .values_list("service_id", "n")
+    )
+    return {sid: counts.get(sid, 0) for sid in service_ids}
+
+
 def messages_after(*, conversation_id: int, after_seq: int, limit: int) -> list[Message]:
     """Messages with seq > after_seq, in order, at most `limit`."""
     return list(
         Message.objects.filter(conversation_id=conversation_id, seq__gt=after_seq)
-        .select_related("author")
+        .select_related("author", "conversation")
         .order_by("seq")[:limit]
     )
+
+
+def message_frames(*, conversation_id: int, after_seq: int, limit: int) -> list[dict]:
+    """Messages after `after_seq` as `message.new` frames (docs/protocol.md)."""
+    messages = messages_after(conversation_id=conversation_id, after_seq=after_seq, limit=limit)
+    if not messages:
+        return []
+    conversation = messages[0].conversation
+    return [
+        {
+            "type": "message.new",
+            "conversation": m.conversation_id,
+            "seq": m.seq,
+            "client_id": m.client_id,
+            "author_kind": m.author_kind,
+            "author_name": author_name(
+                author_kind=m.author_kind, author=m.author, conversation=conversation
+            ),
+            "body": m.body,
+            "created": m.created_at.isoformat(),
+        }
+        for m in messages
+    ]
 
 
 def author_name(*, author_kind: str, author, conversation: Conversation) -> str:

@@ -1,9 +1,143 @@
-from django.shortcuts import render
+"""The resident's pages. The widget's pages (inside the chatbot panel) may be
+framed by the county's site; the rest may not."""
 
-from conversations import hours
-from conversations.selectors import services_with_hours
+from django.conf import settings
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_http_methods
+
+from conversations import hours, selectors
+from conversations.errors import DomainError
+from customers import actions, ratelimit
+from customers.forms import IntakeForm
+from customers.models import ChatbotTopic
+from customers.selectors import chat_page_state, chat_strings, service_cards
 
 
-def home(request):
-    services = [(s, hours.is_open(s)) for s in services_with_hours()]
-    return render(request, "customers/home.html", {"services": services})
+def front(request):
+    """A demo page of the county's website with the chatbot at the bottom right."""
+    return render(request, "customers/front.html")
+
+
+def privacy(request):
+    return render(request, "customers/privacy.html")
+
+
+def _open_conversation(request):
+    conversation = selectors.conversation_for_resident(session=request.session)
+    return conversation if conversation is not None and conversation.is_open else None
+
+
+@xframe_options_exempt
+def widget_menu(request):
+    topics = ChatbotTopic.objects.filter(is_active=True, parent=None).prefetch_related(
+        Prefetch("children", queryset=ChatbotTopic.objects.filter(is_active=True))
+    )
+    return render(
+        request,
+        "customers/widget/menu.html",
+        {"topics": topics, "conversation": _open_conversation(request)},
+    )
+
+
+@xframe_options_exempt
+def service_list(request):
+    if _open_conversation(request):
+        return redirect("customers:chat")
+    return render(request, "customers/widget/services.html", {"cards": service_cards()})
+
+
+@xframe_options_exempt
+@require_http_methods(["GET", "POST"])
+def intake(request, slug):
+    if _open_conversation(request):
+        return redirect("customers:chat")
+    service = get_object_or_404(selectors.services_with_hours(), slug=slug)
+    if not hours.is_open(service):
+        return render(
+            request,
+            "customers/widget/closed.html",
+            {"service": service, "next_opening": hours.next_opening(service)},
+        )
+    form = IntakeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        allowed = ratelimit.hit(
+            scope="intake",
+            key=ratelimit.client_address(request),
+            limit=settings.INTAKE_RATE_LIMIT,
+            window_seconds=settings.INTAKE_RATE_WINDOW_SECONDS,
+        )
+        if not allowed:
+            form.add_error(
+                None,
+                _(
+                    "Too many chats were started from this address. Please try again in a few minutes."
+                ),
+            )
+            status = 429
+        elif form.is_valid():
+            try:
+                actions.start_conversation(
+                    session=request.session,
+                    service=service,
+                    language=get_language() or "sv",
+                    identity_codes_masked=form.identity_codes_masked,
+                    **form.cleaned_data,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("customers:chat")
+        else:
+            status = 400
+    return render(
+        request, "customers/widget/intake.html", {"service": service, "form": form}, status=status
+    )
+
+
+@xframe_options_exempt
+def chat(request):
+    conversation = selectors.conversation_for_resident(session=request.session)
+    if conversation is None:
+        return redirect("customers:widget")
+    state = chat_page_state(conversation=conversation)
+    config = {
+        "socket_path": "/ws/v1/resident/",
+        "conversation": conversation.pk,
+        "status": state["status"],
+        "last_seq": state["last_seq"],
+        "minutes_per_position": state["minutes_per_position"],
+        "max_wait_minutes": state["max_wait_minutes"],
+        "idle_minutes": settings.RESIDENT_IDLE_MINUTES,
+        "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
+        "end_url": reverse("customers:end"),
+        "strings": chat_strings(),
+    }
+    return render(request, "customers/widget/chat.html", {"state": state, "config": config})
+
+
+@xframe_options_exempt
+@require_http_methods(["GET", "POST"])
+def end(request):
+    """'End and clear': confirm, then leave, end the session and clear the browser."""
+    if request.method == "POST":
+        actions.end_and_clear(session=request.session)
+        response = redirect("customers:ended")
+        # Ask the browser to drop this origin's storage and cache as well.
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
+    return render(
+        request,
+        "customers/widget/end.html",
+        {"conversation": selectors.conversation_for_resident(session=request.session)},
+    )
+
+
+@xframe_options_exempt
+def ended(request):
+    return render(request, "customers/widget/ended.html")

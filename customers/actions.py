@@ -1,0 +1,38 @@
+"""Writes started from the resident's side. The anonymous session owns the conversation."""
+
+from django.contrib.sessions.backends.base import SessionBase
+
+from conversations import actions, selectors
+from conversations.models import Conversation, Service
+
+
+def start_conversation(
+    *,
+    session: SessionBase,
+    service: Service,
+    name: str,
+    phone: str,
+    matter: str,
+    language: str,
+    identity_codes_masked: int = 0,
+) -> Conversation:
+    """Open a conversation and give its ownership to this browser session."""
+    conversation = actions.open_conversation(
+        service=service,
+        name=name,
+        phone=phone,
+        matter=matter,
+        language=language,
+        identity_codes_masked=identity_codes_masked,
+    )
+    session.cycle_key()  # a fresh key for the session that now owns a conversation
+    session[selectors.SESSION_KEY] = conversation.pk
+    return conversation
+
+
+def end_and_clear(*, session: SessionBase) -> None:
+    """The resident leaves: mark it for the professional, then end the session."""
+    conversation = selectors.conversation_for_resident(session=session)
+    if conversation is not None and conversation.is_open:
+        actions.mark_resident_left(conversation_id=conversation.pk)
+    session.flush()
