@@ -57,9 +57,7 @@ lock: install
 # Extract strings into locale/*/LC_MESSAGES/django.po (needs GNU gettext's xgettext).
 messages: install
 	$(BIN)/python manage.py makemessages --locale sv --locale fi --locale en \
-		--ignore '.venv/*' --ignore 'bench/*' --ignore 'tests/*' --no-obsolete
-	$(BIN)/python manage.py makemessages -d djangojs --locale sv --locale fi --locale en \
-		--ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete
+		--ignore '.venv/*' --ignore "bench/*" --ignore "tests/*" --ignore "staticfiles/*" --no-obsolete
 
 clean:
 	rm -rf $(VENV) db.sqlite3* var staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -56,7 +56,9 @@ PROTOCOL_ERRORS = {
 
 @database_sync_to_async
 def _messages_after(conversation_id: int, after_seq: int, limit: int) -> list[dict[str, Any]]:
-    return selectors.message_frames(conversation_id=conversation_id, after_seq=after_seq, limit=limit)
+    return selectors.message_frames(
+        conversation_id=conversation_id, after_seq=after_seq, limit=limit
+    )
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -246,7 +248,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if event["sender"] == self.channel_name:
             return
         await self.send_frame(
-            {"type": "message.delivered", "conversation": event["conversation"], "seq": event["seq"]}
+            {
+                "type": "message.delivered",
+                "conversation": event["conversation"],
+                "seq": event["seq"],
+            }
         )
 
     async def typing_changed(self, event: dict[str, Any]) -> None:

@@ -1,13 +1,14 @@
 """Demo services for development (`manage.py seed_demo`)."""
 
 from datetime import time
+from typing import Any
 
 from conversations.models import OpeningHours, Service
 
 ALL_DAY = (time(0, 0), time(23, 59, 59))
 OFFICE = (time(8, 0), time(16, 0))
 
-SERVICES = [
+SERVICES: list[dict[str, Any]] = [
     {
         "slug": "health-advice",
         "ordering": 1,

@@ -150,7 +150,9 @@ def queue_lengths(*, service_ids: Iterable[int]) -> dict[int, int]:
     """Waiting conversations per service, in one query."""
     service_ids = list(service_ids)
     counts = dict(
-        Conversation.objects.filter(service_id__in=list(service_ids), status=ConversationStatus.WAITING)
+        Conversation.objects.filter(
+            service_id__in=list(service_ids), status=ConversationStatus.WAITING
+        )
         .values("service_id")
         .annotate(n=Count("id"))
         .values_list("service_id", "n")

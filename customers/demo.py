@@ -1,8 +1,10 @@
 """Demo chatbot topics for development (`manage.py seed_demo`)."""
 
+from typing import Any
+
 from customers.models import ChatbotTopic
 
-TOPICS = [
+TOPICS: list[dict[str, Any]] = [
     {
         "key": "emergency",
         "question": ("Akut nödsituation?", "Hätätilanne?", "An emergency?"),
@@ -23,7 +25,11 @@ TOPICS = [
     },
     {
         "key": "identification",
-        "question": ("Hur identifierar jag mig?", "Miten tunnistaudun?", "How do I identify myself?"),
+        "question": (
+            "Hur identifierar jag mig?",
+            "Miten tunnistaudun?",
+            "How do I identify myself?",
+        ),
         "answer": (
             "Yrkespersonen skickar dig en länk när personlig handledning behövs.",
             "Ammattilainen lähettää sinulle linkin, kun tarvitset henkilökohtaista ohjausta.",

@@ -111,7 +111,9 @@ def chat_strings() -> dict[str, str]:
         "position": _("Your place in the queue: %(position)s."),
         "estimate": _("Estimated wait about %(minutes)s min."),
         "typing": _("%(name)s is typing…"),
-        "masked": _("A personal identity code was hidden from your message. Never type it in the chat."),
+        "masked": _(
+            "A personal identity code was hidden from your message. Never type it in the chat."
+        ),
         "transferred": _("You are being transferred. Please wait: your conversation is kept."),
         "error": _("The message could not be sent: %(reason)s"),
     }

@@ -63,7 +63,7 @@ def intake(request, slug):
             "customers/widget/closed.html",
             {"service": service, "next_opening": hours.next_opening(service)},
         )
-    form = IntakeForm(request.POST or None)
+    form = IntakeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         allowed = ratelimit.hit(

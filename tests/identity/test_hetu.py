@@ -47,7 +47,9 @@ def test_the_century_sign_is_part_of_the_identity():
     assert hetu.birth_date("010280+952L") == date(1880, 2, 1)
 
 
-@pytest.mark.parametrize("code", ["010280-952M", "310280-952L", "010280-001L", "010280G952L", "010280-952"])
+@pytest.mark.parametrize(
+    "code", ["010280-952M", "310280-952L", "010280-001L", "010280G952L", "010280-952"]
+)
 def test_invalid_codes(code):
     assert not hetu.is_valid(code)
 
