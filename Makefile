@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install translations migrate demo lint format lock messages clean
+.PHONY: run test install translations migrate demo lint format lock messages browsers clean
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -39,6 +39,12 @@ run: translations demo
 # drop the test database at the end.
 test: translations
 	DB_CONN_MAX_AGE=0 $(BIN)/pytest $(PYTEST_ARGS)
+
+# What the browser tests need: Debian's Chromium (root, apt) and axe-core (npm).
+# Without them those tests skip, with the reason, unless REQUIRE_SERVICES=1.
+browsers:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	npm ci --prefix tests/browser --no-audit --no-fund
 
 lint: install
 	$(BIN)/ruff check .
