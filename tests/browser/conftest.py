@@ -2,6 +2,7 @@
 configuration (a fresh SQLite file, the in-memory layer, demo data), exactly
 what `make run` serves. Chromium is Debian's, driven by Playwright."""
 
+import asyncio
 import json
 import os
 import shutil
@@ -123,7 +124,8 @@ class Professional:
     def __init__(self, base: str, cookie: str):
         self.base = base
         self.cookie = cookie
-        self.ws = None
+        self.ws: websockets.ClientConnection | None = None
+        self.hello: dict = {}
 
     async def connect(self):
         url = self.base.replace("http://", "ws://") + "/ws/v1/staff/"
@@ -134,14 +136,14 @@ class Professional:
         return self
 
     async def send(self, frame):
+        assert self.ws is not None
         await self.ws.send(json.dumps(frame))
 
     async def recv(self, frame_type: str, timeout: float = 10, **match):
         deadline = time.monotonic() + timeout
         while True:
-            raw = await __import__("asyncio").wait_for(
-                self.ws.recv(), max(0.1, deadline - time.monotonic())
-            )
+            assert self.ws is not None
+            raw = await asyncio.wait_for(self.ws.recv(), max(0.1, deadline - time.monotonic()))
             frame = json.loads(raw)
             if frame["type"] == frame_type and all(frame.get(k) == v for k, v in match.items()):
                 return frame
