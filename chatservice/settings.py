@@ -155,6 +155,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "Europe/Helsinki"
+CELERY_BEAT_SCHEDULE = {
+    "close-waiting-in-closed-services": {
+        "task": "conversations.tasks.close_waiting_in_closed_services",
+        "schedule": 300.0,
+    },
+}
+# Professionals may finish the queue this long after closing time.
+WAITING_GRACE_AFTER_CLOSING_MINUTES = env.int("WAITING_GRACE_AFTER_CLOSING_MINUTES", default=15)
 
 # --- Auth -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

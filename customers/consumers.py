@@ -79,6 +79,7 @@ class ResidentConsumer(ChatConsumer):
                 "status": self.status,
                 "professional_name": event["professional_name"],
                 "resident_left": summary["resident_left"],
+                "close_reason": event["close_reason"],
             }
         )
 

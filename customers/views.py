@@ -118,7 +118,11 @@ def chat(request):
         "end_url": reverse("customers:end"),
         "strings": chat_strings(),
     }
-    return render(request, "customers/widget/chat.html", {"state": state, "config": config})
+    return render(
+        request,
+        "customers/widget/chat.html",
+        {"conversation": conversation, "state": state, "config": config},
+    )
 
 
 @xframe_options_exempt

@@ -158,8 +158,12 @@ const handlers = {
     clearTimeout(peerTypingTimer);
     if (active) peerTypingTimer = setTimeout(() => ($("typing").hidden = true), 8000);
   },
-  "conversation.state"({ change, status: next, professional_name, resident_left }) {
+  "conversation.state"({ change, status: next, professional_name, resident_left, close_reason }) {
     if (change === "transferred" && next === "waiting") notice(S.transferred);
+    if (next === "closed" && close_reason === "service_closed") {
+      $("ended-service-closed").hidden = false;
+      $("ended-by-professional")?.setAttribute("hidden", "");
+    }
     showStatus(next, professional_name);
     if (resident_left) {
       form.hidden = true;
