@@ -114,6 +114,7 @@ def chat(request):
         "minutes_per_position": state["minutes_per_position"],
         "max_wait_minutes": state["max_wait_minutes"],
         "idle_minutes": settings.RESIDENT_IDLE_MINUTES,
+        "created": conversation.created_at.isoformat(),
         "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
         "end_url": reverse("customers:end"),
         "strings": chat_strings(),

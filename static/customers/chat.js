@@ -99,12 +99,23 @@ function showStatus(next, professionalName) {
   }
 }
 
+let estimatedMinutes = 0;
+
 function showPosition(position) {
-  const minutes = Math.max(1, Math.ceil(position * config.minutes_per_position));
+  estimatedMinutes = Math.max(1, Math.ceil(position * config.minutes_per_position));
   $("queue-position").textContent = fmt(S.position, { position });
-  $("queue-estimate").textContent = fmt(S.estimate, { minutes });
-  $("status-long-wait").hidden = minutes <= config.max_wait_minutes;
+  $("queue-estimate").textContent = fmt(S.estimate, { minutes: estimatedMinutes });
+  checkLongWait();
 }
+
+// Honest about long waits: when the estimate or the time already waited passes
+// the service's maximum, say so and say what the resident can do.
+function checkLongWait() {
+  const waited = (Date.now() - Date.parse(config.created)) / 60000;
+  const tooLong = waited > config.max_wait_minutes || estimatedMinutes > config.max_wait_minutes;
+  $("status-long-wait").hidden = status !== "waiting" || !tooLong;
+}
+setInterval(checkLongWait, 30000);
 
 function notice(text) {
   const p = document.createElement("p");

@@ -170,3 +170,32 @@ async def test_identity_code_is_warned_about_then_masked(server, browser, profes
     got = await professional.recv("message.new", conversation=conversation)
     assert "010280" not in got["body"] and "[***]" in got["body"]
     await frame.get_by_text("En personbeteckning doldes").wait_for()
+
+
+async def test_an_idle_chat_page_ends_and_clears_itself(server, browser, professional):
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.clock.install()
+    name = f"Resident {uuid.uuid4().hex[:6]}"
+    frame = await start_chat(page, server, "sv", name)
+    conversation = await professional.claim_by_name(name)
+    await page.clock.fast_forward("29:00")
+    assert await frame.locator("#composer").is_visible()  # not yet
+    await page.clock.fast_forward("02:00")  # past RESIDENT_IDLE_MINUTES (30)
+    await frame.get_by_role("heading", name="Avslutat och rensat").wait_for()
+    left = await professional.recv("conversation.changed", change="resident_left")
+    assert left["conversation"]["id"] == conversation
+
+
+async def test_a_long_wait_is_said_honestly(server, browser):
+    page = await (await browser.new_context()).new_page()
+    await page.clock.install()
+    frame = await start_chat(page, server, "sv", f"Resident {uuid.uuid4().hex[:6]}")
+    notice = frame.locator("#status-long-wait")
+    assert await notice.is_hidden()
+    for _ in range(2):  # an hour of waiting, active enough not to time out as idle
+        await page.clock.fast_forward("29:00")
+        await frame.locator("#message-input").press("Shift")
+    await page.clock.fast_forward("03:00")  # 61 min: the demo service's maximum wait is 60
+    await notice.wait_for(state="visible")
+    assert "112" in await notice.inner_text()
