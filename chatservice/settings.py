@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "staff.middleware.StaffSecurityMiddleware",
 ]
 
 ROOT_URLCONF = "chatservice.urls"
@@ -183,6 +184,15 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_EMAIL_VERIFICATION = "none"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "chatservice"
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_SESSION_REMEMBER = False
+# Failed logins (allauth's limit, kept in the cache): 5 per e-mail address per
+# 5 minutes and 10 per minute per client address.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+# Staff accounts are created by administrators; nobody signs up.
+ACCOUNT_ADAPTER = "staff.adapters.StaffAccountAdapter"
+# A staff session ends after this long without requests.
+STAFF_IDLE_SECONDS = env.int("STAFF_IDLE_SECONDS", default=30 * 60)
 
 # --- Sessions and security --------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

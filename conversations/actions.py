@@ -16,7 +16,13 @@ from django.utils import timezone
 
 from conversations import hours, realtime, selectors
 from conversations.errors import DomainError
-from conversations.events import ConversationChanged, ConversationSummary, MessageNew, QueueChanged
+from conversations.events import (
+    ConversationChanged,
+    ConversationSummary,
+    MessageNew,
+    NoteNew,
+    QueueChanged,
+)
 from conversations.models import (
     ActorKind,
     CloseReason,
@@ -24,6 +30,7 @@ from conversations.models import (
     ConversationEvent,
     ConversationStatus,
     EventKind,
+    InternalNote,
     Message,
     Service,
 )
@@ -270,14 +277,44 @@ def transfer_conversation(
         conversation.assigned_to = to_professional
         conversation.claimed_at = timezone.now()
         payload["to_professional"] = to_professional.pk
-    if note:
-        payload["note"] = note[:500]
     conversation.save(update_fields=["service", "status", "assigned_to", "claimed_at"])
     event = _record(
         conversation, EventKind.TRANSFERRED, actor_kind=ActorKind.STAFF, actor=by, payload=payload
     )
+    if note.strip():
+        _note(conversation, author=by, body=note[:500], client_id=f"transfer-{event.pk}")
     _announce(conversation, event, previous_service=previous_service)
     return conversation
+
+
+def _note(conversation: Conversation, *, author, body: str, client_id: str) -> InternalNote:
+    note = InternalNote.objects.create(
+        conversation=conversation, author=author, body=body.strip(), client_id=client_id
+    )
+    name = selectors.author_name(author_kind=ActorKind.STAFF, author=author, conversation=conversation)
+    realtime.publish(NoteNew.from_note(note, name))
+    return note
+
+
+@transaction.atomic
+def add_note(*, conversation_id: int, author, body: str, client_id: str) -> InternalNote:
+    """An internal note for professionals. Idempotent on `client_id`. The author
+    must work in the conversation's service or have it assigned."""
+    if not client_id or len(client_id) > CLIENT_ID_MAX:
+        raise DomainError("invalid_input", "client_id")
+    if not body.strip():
+        raise DomainError("empty_message")
+    if len(body) > settings.CHAT_MAX_MESSAGE_CHARS:
+        raise DomainError("message_too_long")
+    conversation = _locked(conversation_id)
+    existing = InternalNote.objects.filter(conversation=conversation, client_id=client_id).first()
+    if existing is not None:
+        return existing
+    if conversation.assigned_to_id != author.pk and not conversation.service.professionals.filter(
+        pk=author.pk
+    ).exists():
+        raise DomainError("not_member")
+    return _note(conversation, author=author, body=body, client_id=client_id)
 
 
 @transaction.atomic

@@ -1,6 +1,9 @@
+"""Services are configured here; conversations are shown in the staff app's
+admin, where every view is audited."""
+
 from django.contrib import admin
 
-from conversations.models import Conversation, OpeningHours, Service, ServiceException
+from conversations.models import OpeningHours, Service, ServiceException
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -15,26 +18,18 @@ class ServiceExceptionInline(admin.TabularInline):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name_sv", "name_fi", "name_en", "is_active", "ordering"]
+    list_display = ["slug", "name_sv", "name_fi", "name_en", "is_active", "ordering", "max_wait_minutes"]
     list_filter = ["is_active"]
+    list_editable = ["is_active", "ordering"]
     search_fields = ["slug", "name_sv", "name_fi", "name_en"]
     filter_horizontal = ["professionals"]
     inlines = [OpeningHoursInline, ServiceExceptionInline]
-
-
-@admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
-    """Read-only: conversations change only through the chat's actions."""
-
-    list_display = ["id", "service", "status", "assigned_to", "created_at", "closed_at"]
-    list_filter = ["status", "service"]
-    readonly_fields = [f.name for f in Conversation._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    fieldsets = [
+        (None, {"fields": ["slug", "is_active", "ordering"]}),
+        ("Svenska / Suomi / English", {"fields": [
+            "name_sv", "name_fi", "name_en",
+            "description_sv", "description_fi", "description_en",
+            "closed_info_sv", "closed_info_fi", "closed_info_en",
+        ]}),
+        (None, {"fields": ["max_wait_minutes", "retention_days", "professionals"]}),
+    ]

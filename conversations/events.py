@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, InternalNote, Message
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,30 @@ class MessageNew(Event):
             author_name=author_name,
             body=message.body,
             created=message.created_at.isoformat(),
+        )
+
+
+@dataclass(frozen=True)
+class NoteNew(Event):
+    """An internal note: routed to professionals only."""
+
+    type: ClassVar[str] = "note.new"
+    conversation: int
+    id: int
+    client_id: str
+    author_name: str
+    body: str
+    created: str
+
+    @classmethod
+    def from_note(cls, note: InternalNote, author_name: str) -> NoteNew:
+        return cls(
+            conversation=note.conversation_id,
+            id=note.pk,
+            client_id=note.client_id,
+            author_name=author_name,
+            body=note.body,
+            created=note.created_at.isoformat(),
         )
 
 

@@ -227,6 +227,28 @@ class Message(models.Model):
         return f"#{self.conversation_id}/{self.seq}"
 
 
+class InternalNote(models.Model):
+    """A note between professionals. Never sent to a resident's socket and never
+    part of the resident's transcript."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField()
+    client_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["conversation", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "client_id"], name="note_client_id_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.conversation_id} note {self.pk}"
+
+
 class EventKind(models.TextChoices):
     OPENED = "opened", _("opened")
     CLAIMED = "claimed", _("claimed")

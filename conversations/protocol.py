@@ -73,6 +73,23 @@ class ConversationTransfer(Frame):
     note: Annotated[str, Field(max_length=500)] = ""
 
 
+class ConversationOpen(Frame):
+    type: Literal["conversation.open"]
+    conversation: ConversationId
+
+
+class NoteAdd(Frame):
+    type: Literal["note.add"]
+    conversation: ConversationId
+    client_id: ClientId
+    body: Annotated[str, Field(min_length=1)]
+
+
+class PresenceSet(Frame):
+    type: Literal["presence.set"]
+    presence: Literal["available", "busy", "away"]
+
+
 ResidentFrame = Annotated[
     Ping | MessageSend | MessageReceived | SyncRequest | TypingFrame | ConversationLeave,
     Field(discriminator="type"),
@@ -83,9 +100,12 @@ StaffFrame = Annotated[
     | MessageReceived
     | SyncRequest
     | TypingFrame
+    | ConversationOpen
     | ConversationClaim
     | ConversationClose
-    | ConversationTransfer,
+    | ConversationTransfer
+    | NoteAdd
+    | PresenceSet,
     Field(discriminator="type"),
 ]
 RESIDENT_FRAMES: TypeAdapter = TypeAdapter(ResidentFrame)

@@ -16,6 +16,7 @@ from conversations.events import (
     ConversationChanged,
     Event,
     MessageNew,
+    NoteNew,
     QueueChanged,
     Receipt,
     Typing,
@@ -27,6 +28,12 @@ logger = logging.getLogger(__name__)
 def conversation_group(conversation_id: int) -> str:
     """Both parties of one conversation: the resident and the assigned professional."""
     return f"conversation.{conversation_id}"
+
+
+def conversation_staff_group(conversation_id: int) -> str:
+    """The professionals following one conversation; never the resident. Internal
+    notes go here and nowhere else."""
+    return f"conversation.{conversation_id}.staff"
 
 
 def service_group(service_id: int) -> str:
@@ -57,6 +64,8 @@ def recipients(event: Event) -> list[str]:
         if summary.assigned_to:
             groups.append(staff_group(summary.assigned_to))
         return groups
+    if isinstance(event, NoteNew):
+        return [conversation_staff_group(event.conversation)]
     if isinstance(event, QueueChanged):
         return [queue_group(event.service)]
     raise TypeError(f"no route for {type(event).__name__}")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from conversations.models import (
     Conversation,
     ConversationStatus,
+    InternalNote,
     Message,
     OpeningHours,
     Service,
@@ -189,6 +190,24 @@ def message_frames(*, conversation_id: int, after_seq: int, limit: int) -> list[
             "created": m.created_at.isoformat(),
         }
         for m in messages
+    ]
+
+
+def notes_for(*, conversation_id: int) -> list[dict]:
+    """Internal notes as `note.new` frames, oldest first (staff only)."""
+    return [
+        {
+            "type": "note.new",
+            "conversation": n.conversation_id,
+            "id": n.pk,
+            "client_id": n.client_id,
+            "author_name": author_name(author_kind="staff", author=n.author, conversation=n.conversation),
+            "body": n.body,
+            "created": n.created_at.isoformat(),
+        }
+        for n in InternalNote.objects.filter(conversation_id=conversation_id).select_related(
+            "author", "conversation"
+        )
     ]
 
 

@@ -1,9 +1,31 @@
 """Writes started from the professional's side."""
 
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
 from conversations import actions
 from conversations.errors import DomainError
 from conversations.models import Conversation, Service
-from staff.models import User
+from staff.models import AuditAction, AuditEntry, CloseReasonOption, Presence, StaffConnection, User
+
+# A socket that has not been heard from for this long no longer counts.
+CONNECTION_STALE_AFTER = timedelta(minutes=3)
+
+
+def record_audit(
+    *,
+    user: User,
+    action: AuditAction,
+    conversation_id: int | None = None,
+    detail: str = "",
+    address: str | None = None,
+) -> AuditEntry:
+    """Append one audit row. `detail` must never hold personal data."""
+    return AuditEntry.objects.create(
+        user=user, action=action, conversation_id=conversation_id, detail=detail[:200], address=address
+    )
 
 
 def transfer_by_ids(
@@ -31,3 +53,36 @@ def transfer_by_ids(
         to_professional=to_professional,
         note=note,
     )
+
+
+def close_with_reason(*, conversation_id: int, professional: User, reason_code: str) -> Conversation:
+    """Close with one of the admin-managed reasons."""
+    if not CloseReasonOption.objects.filter(code=reason_code, is_active=True).exists():
+        raise DomainError("invalid_input", "reason")
+    return actions.close_conversation(
+        conversation_id=conversation_id, professional=professional, reason=reason_code
+    )
+
+
+def set_presence(*, user: User, presence: Presence) -> None:
+    user.presence = presence
+    user.save(update_fields=["presence"])
+
+
+def socket_opened(*, user: User, channel_name: str) -> None:
+    StaffConnection.objects.update_or_create(
+        channel_name=channel_name, defaults={"user": user, "last_seen": timezone.now()}
+    )
+
+
+def socket_seen(*, channel_name: str) -> None:
+    StaffConnection.objects.filter(channel_name=channel_name).update(last_seen=timezone.now())
+
+
+@transaction.atomic
+def socket_closed(*, user: User, channel_name: str) -> None:
+    """Forget the socket; presence ends with the professional's last fresh socket."""
+    StaffConnection.objects.filter(channel_name=channel_name).delete()
+    fresh = timezone.now() - CONNECTION_STALE_AFTER
+    if not StaffConnection.objects.filter(user=user, last_seen__gte=fresh).exists():
+        User.objects.filter(pk=user.pk).update(presence=Presence.AWAY)

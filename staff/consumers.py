@@ -3,43 +3,65 @@ conversations assigned to them."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 
 from conversations import actions, realtime, selectors
-from conversations.consumers import ChatConsumer
+from conversations.consumers import CLOSE_UNAUTHENTICATED, ChatConsumer
 from conversations.errors import DomainError
-from conversations.events import ConversationSummary
 from conversations.models import ActorKind, ConversationStatus
 from conversations.protocol import (
     STAFF_FRAMES,
     ConversationClaim,
     ConversationClose,
+    ConversationOpen,
     ConversationTransfer,
     Frame,
+    NoteAdd,
+    PresenceSet,
     ProtocolError,
 )
-from staff.actions import transfer_by_ids
+from staff import actions as staff_actions
+from staff.models import AuditAction, Presence
+from staff.selectors import conversation_detail, has_mfa, staff_socket_state
+
+SESSION_CHECK_SECONDS = 60
 
 
 @database_sync_to_async
-def _staff_state(user) -> dict[str, Any]:
-    service_ids = selectors.service_ids_for_staff(user=user)
-    queue = selectors.waiting_conversations(service_ids=service_ids)
-    active = selectors.active_conversations_for_staff(user=user)
-    return {
-        "user": {"id": user.pk, "name": user.get_short_name() or user.get_username()},
-        "services": service_ids,
-        "queue": [asdict(ConversationSummary.of(c)) for c in queue],
-        "active": [asdict(ConversationSummary.of(c)) for c in active],
-    }
+def _may_connect(user) -> bool:
+    return bool(user.is_authenticated and user.is_staff and has_mfa(user=user))
+
+
+@database_sync_to_async
+def _session_alive(session_key: str | None) -> bool:
+    return bool(
+        session_key
+        and Session.objects.filter(session_key=session_key, expire_date__gt=timezone.now()).exists()
+    )
 
 
 @database_sync_to_async
 def _can_read(user, conversation_id: int) -> bool:
     return selectors.conversation_for_staff(user=user, conversation_id=conversation_id) is not None
+
+
+@database_sync_to_async
+def _open(user, conversation_id: int, address: str | None) -> dict[str, Any] | None:
+    conversation = selectors.conversation_for_staff(user=user, conversation_id=conversation_id)
+    if conversation is None:
+        return None
+    staff_actions.record_audit(
+        user=user,
+        action=AuditAction.OPEN_CONVERSATION,
+        conversation_id=conversation.pk,
+        address=address,
+    )
+    return conversation_detail(conversation=conversation)
 
 
 class StaffConsumer(ChatConsumer):
@@ -48,11 +70,17 @@ class StaffConsumer(ChatConsumer):
 
     async def setup(self) -> None:
         self.user = self.scope["user"]
-        if not (self.user.is_authenticated and self.user.is_staff):
+        if not await _may_connect(self.user):
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
-        state = await _staff_state(self.user)
+        self.session_key = self.scope["session"].session_key
+        self.session_checked = time.monotonic()
+        self.address = (self.scope.get("client") or [None])[0]
+        state = await database_sync_to_async(staff_socket_state)(user=self.user)
         await self.accept()
+        await database_sync_to_async(staff_actions.socket_opened)(
+            user=self.user, channel_name=self.channel_name
+        )
         self.service_ids = set(state["services"])
         for service_id in self.service_ids:
             await self.join(realtime.service_group(service_id))
@@ -61,19 +89,47 @@ class StaffConsumer(ChatConsumer):
             await self.watch_conversation(summary["id"], summary["last_seq"])
         await self.send_frame(self.hello("staff", **state))
 
+    async def disconnect(self, code: int) -> None:
+        await super().disconnect(code)
+        if getattr(self, "session_key", None):
+            await database_sync_to_async(staff_actions.socket_closed)(
+                user=self.user, channel_name=self.channel_name
+            )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        # A socket outlives page loads: end it when the staff session has ended.
+        if time.monotonic() - self.session_checked > SESSION_CHECK_SECONDS:
+            self.session_checked = time.monotonic()
+            if not await _session_alive(self.session_key):
+                await self.send_error("session_expired", "Your session has ended. Please log in again.")
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
+            await database_sync_to_async(staff_actions.socket_seen)(channel_name=self.channel_name)
+        await super().receive(text_data, bytes_data)
+
+    async def watch_conversation(self, conversation_id: int, last_seq: int) -> None:
+        await super().watch_conversation(conversation_id, last_seq)
+        await self.join(realtime.conversation_staff_group(conversation_id))
+
+    async def unwatch_conversation(self, conversation_id: int) -> None:
+        await super().unwatch_conversation(conversation_id)
+        await self.leave(realtime.conversation_staff_group(conversation_id))
+
     async def conversation_for_frame(self, frame: Frame, *, write: bool) -> int:
         conversation_id = getattr(frame, "conversation", None)
         if conversation_id is None:
             raise ProtocolError("invalid_frame", "conversation")
-        if conversation_id in self.delivered:
-            return conversation_id
-        if write:
+        if conversation_id in self.delivered or write:
             # Writing needs the conversation assigned to this professional; the
             # action checks that against the database.
             return conversation_id
         if not await _can_read(self.user, conversation_id):
             raise ProtocolError("not_found")
         return conversation_id
+
+    def _require_watched(self, conversation_id: int | None) -> None:
+        if conversation_id not in self.delivered:
+            raise DomainError("not_assigned")
 
     async def on_message_received(self, frame) -> None:
         self._require_watched(frame.conversation)
@@ -87,23 +143,27 @@ class StaffConsumer(ChatConsumer):
         self._require_watched(frame.conversation)
         await super().on_typing_stop(frame)
 
-    def _require_watched(self, conversation_id: int | None) -> None:
-        if conversation_id not in self.delivered:
-            raise DomainError("not_assigned")
+    async def on_conversation_open(self, frame: ConversationOpen) -> None:
+        detail = await _open(self.user, frame.conversation, self.address)
+        if detail is None:
+            raise ProtocolError("not_found")
+        await self.send_frame(detail)
 
     async def on_conversation_claim(self, frame: ConversationClaim) -> None:
         conversation = await database_sync_to_async(actions.claim_conversation)(
-            conversation_id=frame.conversation, professional=self.user
+            conversation_id=frame.conversation,
+            professional=self.user,
+            max_active=self.user.max_active_chats,
         )
         await self.watch_conversation(conversation.pk, conversation.last_seq)
 
     async def on_conversation_close(self, frame: ConversationClose) -> None:
-        await database_sync_to_async(actions.close_conversation)(
-            conversation_id=frame.conversation, professional=self.user, reason=frame.reason
+        await database_sync_to_async(staff_actions.close_with_reason)(
+            conversation_id=frame.conversation, professional=self.user, reason_code=frame.reason
         )
 
     async def on_conversation_transfer(self, frame: ConversationTransfer) -> None:
-        await database_sync_to_async(transfer_by_ids)(
+        await database_sync_to_async(staff_actions.transfer_by_ids)(
             conversation_id=frame.conversation,
             by=self.user,
             to_service_id=frame.to_service,
@@ -111,20 +171,34 @@ class StaffConsumer(ChatConsumer):
             note=frame.note,
         )
 
+    async def on_note_add(self, frame: NoteAdd) -> None:
+        await database_sync_to_async(actions.add_note)(
+            conversation_id=frame.conversation,
+            author=self.user,
+            body=frame.body,
+            client_id=frame.client_id,
+        )
+
+    async def on_presence_set(self, frame: PresenceSet) -> None:
+        await database_sync_to_async(staff_actions.set_presence)(
+            user=self.user, presence=Presence(frame.presence)
+        )
+        await self.send_frame({"type": "presence.changed", "presence": frame.presence})
+
     # --- channel-layer events -------------------------------------------------
     async def conversation_changed(self, event: dict[str, Any]) -> None:
         if not self.is_new_event(event["event_id"]):
             return
         summary = event["conversation"]
-        mine = (
-            summary["assigned_to"] == self.user.pk
-            and summary["status"] == ConversationStatus.ACTIVE
-        )
+        mine = summary["assigned_to"] == self.user.pk and summary["status"] == ConversationStatus.ACTIVE
         if mine:
             await self.watch_conversation(summary["id"], summary["last_seq"])
         elif summary["id"] in self.delivered:
             await self.unwatch_conversation(summary["id"])
         await self.send_frame({**event, "type": "conversation.changed"})
+
+    async def note_new(self, event: dict[str, Any]) -> None:
+        await self.send_frame(event)
 
     async def queue_changed(self, event: dict[str, Any]) -> None:
         """Staff sockets do not join queue groups; nothing to do."""

@@ -1,15 +1,156 @@
-"""Staff accounts. Professionals and administrators log in; residents never do."""
+"""Staff accounts and what the professional's side keeps: presence, ready
+texts, close reasons and the audit log. Residents never have accounts."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
+class Presence(models.TextChoices):
+    AVAILABLE = "available", _("available")
+    BUSY = "busy", _("busy")
+    AWAY = "away", _("away")
+
+
 class User(AbstractUser):
-    """A staff account. Logs in by e-mail (django-allauth)."""
+    """A staff account. Logs in by e-mail (django-allauth) with a TOTP second factor."""
 
     email = models.EmailField(_("email address"), unique=True)
+    max_active_chats = models.PositiveSmallIntegerField(
+        _("maximum concurrent chats"), default=3
+    )
+    presence = models.CharField(
+        _("presence"), max_length=10, choices=Presence.choices, default=Presence.AWAY
+    )
+    is_supervisor = models.BooleanField(
+        _("supervisor"),
+        default=False,
+        help_text=_("Sees the supervisor view of the services they work in."),
+    )
 
     class Meta:
         verbose_name = _("staff user")
         verbose_name_plural = _("staff users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class StaffConnection(models.Model):
+    """One open staff socket. Presence lasts while a professional has a fresh one."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel_name = models.CharField(max_length=200, unique=True)
+    connected_at = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.channel_name}"
+
+
+class LocalizedLabel(models.Model):
+    label_sv = models.CharField(_("label (Swedish)"), max_length=120)
+    label_fi = models.CharField(_("label (Finnish)"), max_length=120)
+    label_en = models.CharField(_("label (English)"), max_length=120)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def label(self) -> str:
+        language = (get_language() or "sv")[:2]
+        return getattr(self, f"label_{language}", "") or self.label_sv
+
+
+class CloseReasonOption(LocalizedLabel):
+    """A reason a professional can give when closing (admin-managed)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    ordering = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["ordering", "code"]
+        verbose_name = _("close reason")
+        verbose_name_plural = _("close reasons")
+
+    def __str__(self) -> str:
+        return self.label_sv
+
+
+class Language(models.TextChoices):
+    SV = "sv", _("Swedish")
+    FI = "fi", _("Finnish")
+    EN = "en", _("English")
+
+
+class CannedReply(models.Model):
+    """A ready text a professional can insert and edit before sending."""
+
+    service = models.ForeignKey(
+        "conversations.Service",
+        verbose_name=_("service"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_replies",
+        help_text=_("Empty: available in every service."),
+    )
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    shortcut = models.SlugField(_("shortcut"), max_length=30, help_text=_("Typed after / in the composer."))
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("text"), max_length=2000)
+    ordering = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["ordering", "title"]
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut} ({self.language})"
+
+
+class AuditAction(models.TextChoices):
+    OPEN_CONVERSATION = "open_conversation", _("opened a conversation")
+    VIEW_IN_ADMIN = "view_in_admin", _("viewed a conversation in administration")
+    REVEAL_IDENTITY = "reveal_identity", _("revealed identity details")
+    DOWNLOAD_ATTACHMENT = "download_attachment", _("downloaded an attachment")
+    VIEW_TRANSCRIPT = "view_transcript", _("viewed a transcript")
+    EXPORT_AUDIT = "export_audit", _("exported the audit log")
+
+
+class AuditEntry(models.Model):
+    """Append-only: who read what, when, from where. Nobody edits or deletes rows.
+
+    `conversation_id` is a plain number so that retention purges of conversations
+    leave the audit trail intact."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=30, choices=AuditAction.choices)
+    conversation_id = models.PositiveBigIntegerField(_("conversation"), null=True, blank=True, db_index=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.conversation_id or ''}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit entries are append-only.")

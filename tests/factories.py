@@ -1,9 +1,12 @@
 from datetime import time
 
 import factory
+from allauth.mfa.totp.internal.auth import TOTP
 
 from conversations.models import Conversation, OpeningHours, Service
 from staff.models import User
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - test-only secret
 
 
 class UserFactory(factory.django.DjangoModelFactory[User]):
@@ -21,6 +24,12 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+    @factory.post_generation
+    def totp(obj, create, extracted, **kwargs):
+        """Staff have a TOTP second factor unless `totp=False`."""
+        if create and extracted is not False and obj.is_staff:
+            TOTP.activate(obj, TOTP_SECRET)
 
 
 class ServiceFactory(factory.django.DjangoModelFactory[Service]):
