@@ -55,6 +55,7 @@ def dashboard_config(*, user: User) -> dict[str, Any]:
     )
     return {
         "user_id": user.pk,
+        "user_name": user.get_short_name() or user.get_username(),
         "my_services": service_ids,
         "services": [{"id": s.pk, "name": s.name()} for s in services],
         "colleagues": [

@@ -22,6 +22,10 @@ class Command(BaseCommand):
             topics = seed_topics()
             accounts = seed_staff(services)
         self.stdout.write(f"Demo data ready: {len(services)} services, {topics} chatbot topics.")
-        self.stdout.write("Development accounts (e-mail, password):")
+        self.stdout.write("Development accounts (role, e-mail, password, TOTP secret):")
         for line in accounts:
             self.stdout.write(f"  {line}")
+        self.stdout.write(
+            "Log in at /accounts/login/; for the code, add the secret to an authenticator app "
+            "or run: .venv/bin/python manage.py totp_code anna@example.org"
+        )

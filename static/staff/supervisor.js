@@ -1,0 +1,26 @@
+// Refreshes the supervisor's figures in place every few seconds.
+const root = document.getElementById("figures");
+const minutes = (seconds) => (seconds === null ? "–" : String(Math.round(seconds / 60)));
+
+async function refresh() {
+  const response = await fetch(root.dataset.url, { credentials: "same-origin" });
+  if (!response.ok) return;
+  const data = await response.json();
+  for (const s of data.services) {
+    const row = root.querySelector(`tr[data-service="${s.id}"]`);
+    if (!row) continue;
+    row.querySelector('[data-k="waiting"]').textContent = s.waiting;
+    row.querySelector('[data-k="longest_wait_minutes"]').textContent = minutes(s.longest_wait_seconds);
+    row.querySelector('[data-k="active"]').textContent = s.active;
+    row.querySelector('[data-k="available"]').textContent = s.available;
+  }
+  const t = data.today;
+  const set = (key, value) => (root.querySelector(`[data-t="${key}"]`).textContent = value);
+  set("started", t.started);
+  set("closed", t.closed);
+  set("abandoned", t.abandoned);
+  set("average_wait_minutes", minutes(t.average_wait_seconds));
+  set("average_handling_minutes", minutes(t.average_handling_seconds));
+}
+
+setInterval(refresh, 5000);
