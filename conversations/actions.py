@@ -291,7 +291,9 @@ def _note(conversation: Conversation, *, author, body: str, client_id: str) -> I
     note = InternalNote.objects.create(
         conversation=conversation, author=author, body=body.strip(), client_id=client_id
     )
-    name = selectors.author_name(author_kind=ActorKind.STAFF, author=author, conversation=conversation)
+    name = selectors.author_name(
+        author_kind=ActorKind.STAFF, author=author, conversation=conversation
+    )
     realtime.publish(NoteNew.from_note(note, name))
     return note
 
@@ -310,9 +312,10 @@ def add_note(*, conversation_id: int, author, body: str, client_id: str) -> Inte
     existing = InternalNote.objects.filter(conversation=conversation, client_id=client_id).first()
     if existing is not None:
         return existing
-    if conversation.assigned_to_id != author.pk and not conversation.service.professionals.filter(
-        pk=author.pk
-    ).exists():
+    if (
+        conversation.assigned_to_id != author.pk
+        and not conversation.service.professionals.filter(pk=author.pk).exists()
+    ):
         raise DomainError("not_member")
     return _note(conversation, author=author, body=body, client_id=client_id)
 

@@ -18,7 +18,15 @@ class ServiceExceptionInline(admin.TabularInline):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name_sv", "name_fi", "name_en", "is_active", "ordering", "max_wait_minutes"]
+    list_display = [
+        "slug",
+        "name_sv",
+        "name_fi",
+        "name_en",
+        "is_active",
+        "ordering",
+        "max_wait_minutes",
+    ]
     list_filter = ["is_active"]
     list_editable = ["is_active", "ordering"]
     search_fields = ["slug", "name_sv", "name_fi", "name_en"]
@@ -26,10 +34,21 @@ class ServiceAdmin(admin.ModelAdmin):
     inlines = [OpeningHoursInline, ServiceExceptionInline]
     fieldsets = [
         (None, {"fields": ["slug", "is_active", "ordering"]}),
-        ("Svenska / Suomi / English", {"fields": [
-            "name_sv", "name_fi", "name_en",
-            "description_sv", "description_fi", "description_en",
-            "closed_info_sv", "closed_info_fi", "closed_info_en",
-        ]}),
+        (
+            "Svenska / Suomi / English",
+            {
+                "fields": [
+                    "name_sv",
+                    "name_fi",
+                    "name_en",
+                    "description_sv",
+                    "description_fi",
+                    "description_en",
+                    "closed_info_sv",
+                    "closed_info_fi",
+                    "closed_info_en",
+                ]
+            },
+        ),
         (None, {"fields": ["max_wait_minutes", "retention_days", "professionals"]}),
     ]

@@ -56,10 +56,12 @@ class NoteNew(Event):
     author_name: str
     body: str
     created: str
+    assigned_to: int | None
 
     @classmethod
     def from_note(cls, note: InternalNote, author_name: str) -> NoteNew:
         return cls(
+            assigned_to=note.conversation.assigned_to_id,
             conversation=note.conversation_id,
             id=note.pk,
             client_id=note.client_id,

@@ -242,7 +242,9 @@ class InternalNote(models.Model):
     class Meta:
         ordering = ["conversation", "created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["conversation", "client_id"], name="note_client_id_unique")
+            models.UniqueConstraint(
+                fields=["conversation", "client_id"], name="note_client_id_unique"
+            )
         ]
 
     def __str__(self) -> str:

@@ -65,7 +65,12 @@ def recipients(event: Event) -> list[str]:
             groups.append(staff_group(summary.assigned_to))
         return groups
     if isinstance(event, NoteNew):
-        return [conversation_staff_group(event.conversation)]
+        # The assigned professional hears it even before their socket follows
+        # the conversation (a transfer's note arrives with the transfer).
+        groups = [conversation_staff_group(event.conversation)]
+        if event.assigned_to:
+            groups.append(staff_group(event.assigned_to))
+        return groups
     if isinstance(event, QueueChanged):
         return [queue_group(event.service)]
     raise TypeError(f"no route for {type(event).__name__}")

@@ -201,7 +201,9 @@ def notes_for(*, conversation_id: int) -> list[dict]:
             "conversation": n.conversation_id,
             "id": n.pk,
             "client_id": n.client_id,
-            "author_name": author_name(author_kind="staff", author=n.author, conversation=n.conversation),
+            "author_name": author_name(
+                author_kind="staff", author=n.author, conversation=n.conversation
+            ),
             "body": n.body,
             "created": n.created_at.isoformat(),
         }

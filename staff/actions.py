@@ -24,7 +24,11 @@ def record_audit(
 ) -> AuditEntry:
     """Append one audit row. `detail` must never hold personal data."""
     return AuditEntry.objects.create(
-        user=user, action=action, conversation_id=conversation_id, detail=detail[:200], address=address
+        user=user,
+        action=action,
+        conversation_id=conversation_id,
+        detail=detail[:200],
+        address=address,
     )
 
 
@@ -55,7 +59,9 @@ def transfer_by_ids(
     )
 
 
-def close_with_reason(*, conversation_id: int, professional: User, reason_code: str) -> Conversation:
+def close_with_reason(
+    *, conversation_id: int, professional: User, reason_code: str
+) -> Conversation:
     """Close with one of the admin-managed reasons."""
     if not CloseReasonOption.objects.filter(code=reason_code, is_active=True).exists():
         raise DomainError("invalid_input", "reason")

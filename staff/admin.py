@@ -19,7 +19,15 @@ class ServiceMembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
-    list_display = ["email", "first_name", "last_name", "is_staff", "is_supervisor", "max_active_chats", "presence"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "is_staff",
+        "is_supervisor",
+        "max_active_chats",
+        "presence",
+    ]
     list_filter = ["is_staff", "is_supervisor", "is_superuser", "is_active", "services"]
     search_fields = ["email", "first_name", "last_name"]
     ordering = ["email"]
@@ -70,12 +78,19 @@ class ConversationAdmin(ReadOnlyAdmin):
     """Read-only: conversations change only through the chat's actions. Opening
     one here is audited like opening it on the dashboard."""
 
-    list_display = ["id", "service", "status", "assigned_to", "language", "created_at", "closed_at", "close_reason"]
+    list_display = [
+        "id",
+        "service",
+        "status",
+        "assigned_to",
+        "language",
+        "created_at",
+        "closed_at",
+        "close_reason",
+    ]
     list_filter = ["status", "service", "language", "close_reason"]
     date_hierarchy = "created_at"
-    readonly_fields = [
-        f.name for f in Conversation._meta.fields
-    ]
+    readonly_fields = [f.name for f in Conversation._meta.fields]
     inlines = [MessageInline]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -105,10 +120,19 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         writer.writerow(["time", "user", "action", "conversation", "address", "detail"])
         for entry in queryset.select_related("user").order_by("created_at", "id"):
             writer.writerow(
-                [entry.created_at.isoformat(), entry.user.email, entry.action, entry.conversation_id or "", entry.address or "", entry.detail]
+                [
+                    entry.created_at.isoformat(),
+                    entry.user.email,
+                    entry.action,
+                    entry.conversation_id or "",
+                    entry.address or "",
+                    entry.detail,
+                ]
             )
         actions.record_audit(
-            user=request.user, action=AuditAction.EXPORT_AUDIT, address=request.META.get("REMOTE_ADDR")
+            user=request.user,
+            action=AuditAction.EXPORT_AUDIT,
+            address=request.META.get("REMOTE_ADDR"),
         )
         return response
 

@@ -4,6 +4,7 @@ conversations assigned to them."""
 from __future__ import annotations
 
 import time
+from collections import deque
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -74,6 +75,7 @@ class StaffConsumer(ChatConsumer):
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
         self.session_key = self.scope["session"].session_key
+        self.seen_notes: deque[int] = deque(maxlen=256)
         self.session_checked = time.monotonic()
         self.address = (self.scope.get("client") or [None])[0]
         state = await database_sync_to_async(staff_socket_state)(user=self.user)
@@ -101,7 +103,9 @@ class StaffConsumer(ChatConsumer):
         if time.monotonic() - self.session_checked > SESSION_CHECK_SECONDS:
             self.session_checked = time.monotonic()
             if not await _session_alive(self.session_key):
-                await self.send_error("session_expired", "Your session has ended. Please log in again.")
+                await self.send_error(
+                    "session_expired", "Your session has ended. Please log in again."
+                )
                 await self.close(code=CLOSE_UNAUTHENTICATED)
                 return
             await database_sync_to_async(staff_actions.socket_seen)(channel_name=self.channel_name)
@@ -190,7 +194,10 @@ class StaffConsumer(ChatConsumer):
         if not self.is_new_event(event["event_id"]):
             return
         summary = event["conversation"]
-        mine = summary["assigned_to"] == self.user.pk and summary["status"] == ConversationStatus.ACTIVE
+        mine = (
+            summary["assigned_to"] == self.user.pk
+            and summary["status"] == ConversationStatus.ACTIVE
+        )
         if mine:
             await self.watch_conversation(summary["id"], summary["last_seq"])
         elif summary["id"] in self.delivered:
@@ -198,7 +205,10 @@ class StaffConsumer(ChatConsumer):
         await self.send_frame({**event, "type": "conversation.changed"})
 
     async def note_new(self, event: dict[str, Any]) -> None:
-        await self.send_frame(event)
+        if event["id"] in self.seen_notes:
+            return
+        self.seen_notes.append(event["id"])
+        await self.send_frame({k: v for k, v in event.items() if k != "assigned_to"})
 
     async def queue_changed(self, event: dict[str, Any]) -> None:
         """Staff sockets do not join queue groups; nothing to do."""

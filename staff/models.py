@@ -19,9 +19,7 @@ class User(AbstractUser):
     """A staff account. Logs in by e-mail (django-allauth) with a TOTP second factor."""
 
     email = models.EmailField(_("email address"), unique=True)
-    max_active_chats = models.PositiveSmallIntegerField(
-        _("maximum concurrent chats"), default=3
-    )
+    max_active_chats = models.PositiveSmallIntegerField(_("maximum concurrent chats"), default=3)
     presence = models.CharField(
         _("presence"), max_length=10, choices=Presence.choices, default=Presence.AWAY
     )
@@ -100,7 +98,9 @@ class CannedReply(models.Model):
         help_text=_("Empty: available in every service."),
     )
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
-    shortcut = models.SlugField(_("shortcut"), max_length=30, help_text=_("Typed after / in the composer."))
+    shortcut = models.SlugField(
+        _("shortcut"), max_length=30, help_text=_("Typed after / in the composer.")
+    )
     title = models.CharField(_("title"), max_length=100)
     body = models.TextField(_("text"), max_length=2000)
     ordering = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -134,7 +134,9 @@ class AuditEntry(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
     )
     action = models.CharField(_("action"), max_length=30, choices=AuditAction.choices)
-    conversation_id = models.PositiveBigIntegerField(_("conversation"), null=True, blank=True, db_index=True)
+    conversation_id = models.PositiveBigIntegerField(
+        _("conversation"), null=True, blank=True, db_index=True
+    )
     detail = models.CharField(_("detail"), max_length=200, blank=True)
     address = models.GenericIPAddressField(_("address"), null=True, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)

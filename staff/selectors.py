@@ -72,7 +72,8 @@ def dashboard_config(*, user: User) -> dict[str, Any]:
             for r in replies
         ],
         "close_reasons": [
-            {"code": r.code, "label": r.label} for r in CloseReasonOption.objects.filter(is_active=True)
+            {"code": r.code, "label": r.label}
+            for r in CloseReasonOption.objects.filter(is_active=True)
         ],
     }
 

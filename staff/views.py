@@ -30,7 +30,9 @@ def _supervisor(request):
 @staff_required
 def supervisor(request):
     _supervisor(request)
-    return render(request, "staff/supervisor.html", {"figures": supervisor_figures(user=request.user)})
+    return render(
+        request, "staff/supervisor.html", {"figures": supervisor_figures(user=request.user)}
+    )
 
 
 @staff_required

@@ -191,3 +191,26 @@ async def _close_worker_thread_connections():
     from django.db import connections
 
     await sync_to_async(connections.close_all)()
+
+
+def totp_now(secret: str) -> str:
+    """The current TOTP code for a base32 secret (RFC 6238, SHA-1, 6 digits, 30 s)."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+    import time
+
+    key = base64.b32decode(secret, casefold=True)
+    digest = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and used TOTP codes live in the cache: start each test clean."""
+    from django.core.cache import cache
+
+    cache.clear()

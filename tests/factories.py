@@ -6,7 +6,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from conversations.models import Conversation, OpeningHours, Service
 from staff.models import User
 
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - test-only secret
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 class UserFactory(factory.django.DjangoModelFactory[User]):

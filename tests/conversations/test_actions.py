@@ -165,7 +165,9 @@ def test_transfer_to_a_service_puts_it_back_in_a_queue(
     assert (moved.status, moved.service, moved.assigned_to) == ("waiting", target, None)
     event = moved.events.get(kind="transferred")
     assert event.payload["to_service"] == target.pk
-    assert list(moved.notes.values_list("body", flat=True)) == ["Better there"]  # for the next professional
+    assert list(moved.notes.values_list("body", flat=True)) == [
+        "Better there"
+    ]  # for the next professional
     queues = {e.service for e in published if isinstance(e, QueueChanged)}
     assert queues == {target.pk, conversation.service_id}
 
