@@ -3,6 +3,7 @@ configuration (a fresh SQLite file, the in-memory layer, demo data), exactly
 what `make run` serves. Chromium is Debian's, driven by Playwright."""
 
 import asyncio
+import http.cookiejar
 import json
 import os
 import shutil
@@ -10,13 +11,15 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from urllib.request import urlopen
 
 import pytest
 import websockets
 
-from tests.conftest import need
+from tests.conftest import need, totp_now
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -31,7 +34,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PROFESSIONAL = ("anna@example.org", "demo-anna-2026")
+# Demo accounts from seed_demo: (e-mail, password, TOTP secret).
+ANNA = ("anna@example.org", "demo-anna-2026", "ANNADEMOANNADEMOANNADEMOANNADEMO")
+BERTIL = ("bertil@example.org", "demo-bertil-2026", "BERTILDEMOBERTILDEMOBERTILDEMOBE")
+ADMIN = ("admin@example.org", "demo-admin-2026", "ADMINDEMOADMINDEMOADMINDEMOADMIN")
 
 pytestmark = pytest.mark.browser
 
@@ -126,6 +132,7 @@ class Professional:
         self.cookie = cookie
         self.ws: websockets.ClientConnection | None = None
         self.hello: dict = {}
+        self.claimed: list[int] = []
 
     async def connect(self):
         url = self.base.replace("http://", "ws://") + "/ws/v1/staff/"
@@ -155,26 +162,67 @@ class Professional:
                 break
         conversation = changed["conversation"]["id"]
         await self.send({"type": "conversation.claim", "conversation": conversation})
-        await self.recv("conversation.changed", change="claimed")
+        while True:
+            frame = await self.recv_any(("conversation.changed", "error"))
+            if frame["type"] == "error":
+                raise AssertionError(f"claim refused: {frame['code']}")
+            if frame["change"] == "claimed" and frame["conversation"]["id"] == conversation:
+                break
+        self.claimed.append(conversation)
         return conversation
 
+    async def recv_any(self, types: tuple[str, ...], timeout: float = 10) -> dict:
+        assert self.ws is not None
+        while True:
+            frame = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+            if frame["type"] in types:
+                return frame
+
     async def close(self):
+        """Close what this test claimed (a professional's chats are limited), then the socket."""
         if self.ws:
+            for conversation in self.claimed:
+                await self.send(
+                    {
+                        "type": "conversation.close",
+                        "conversation": conversation,
+                        "reason": "guidance-given",
+                    }
+                )
+            await self.send({"type": "ping"})
+            await self.recv("pong")
             await self.ws.close()
 
 
+def login_cookie(server: str, email: str, password: str, secret: str) -> str:
+    """Log in through the real staff login (password, then TOTP); the session cookie."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def post(path: str, fields: dict) -> None:
+        token = next(c.value for c in jar if c.name == "csrftoken")
+        data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
+        request = urllib.request.Request(
+            f"{server}{path}", data=data, headers={"Referer": f"{server}{path}"}
+        )
+        opener.open(request, timeout=10)
+
+    opener.open(f"{server}/accounts/login/", timeout=10)
+    post("/accounts/login/", {"login": email, "password": password})
+    post("/accounts/2fa/authenticate/", {"code": totp_now(secret)})
+    session = next(c.value for c in jar if c.name == "sessionid")
+    return f"sessionid={session}"
+
+
+@pytest.fixture(scope="session")
+def anna_cookie(server):
+    """Anna logs in once per test session: a TOTP code is good for one login only."""
+    return login_cookie(server, *ANNA)
+
+
 @pytest.fixture
-async def professional(server, browser):
-    """Anna, logged in through the admin login form of the running server."""
-    context = await browser.new_context()
-    page = await context.new_page()
-    await page.goto(f"{server}/admin/login/")
-    await page.fill("#id_username", PROFESSIONAL[0])
-    await page.fill("#id_password", PROFESSIONAL[1])
-    await page.click("input[type=submit]")
-    cookies = await context.cookies()
-    cookie = "; ".join(f"{c['name']}={c['value']}" for c in cookies)
-    await context.close()
-    pro = await Professional(server, cookie).connect()
+async def professional(server, anna_cookie):
+    """Anna, a demo professional, on the real staff socket."""
+    pro = await Professional(server, anna_cookie).connect()
     yield pro
     await pro.close()

@@ -80,7 +80,7 @@ async def test_resident_reaches_a_professional_and_they_talk(server, browser, pr
     await frame.locator("li.from-resident[data-state='delivered']").wait_for()
 
     await professional.send(
-        {"type": "conversation.close", "conversation": conversation, "reason": "resolved"}
+        {"type": "conversation.close", "conversation": conversation, "reason": "guidance-given"}
     )
     await frame.locator("#ended").wait_for(state="visible")
     assert await frame.locator("#composer").is_hidden()
