@@ -32,10 +32,10 @@ class StaffUserAdmin(UserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     ordering = ["email"]
     inlines = [ServiceMembershipInline]
-    fieldsets = [
-        *UserAdmin.fieldsets,
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
         (_("Professional"), {"fields": ["max_active_chats", "is_supervisor", "presence"]}),
-    ]
+    )
 
 
 @admin.register(CloseReasonOption)
@@ -65,7 +65,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class MessageInline(admin.TabularInline):
     model = Message
     fields = ["seq", "author_kind", "body", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["seq", "author_kind", "body", "created_at"]
     extra = 0
     can_delete = False
 

@@ -89,7 +89,7 @@ def server(tmp_path_factory):
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
-            with urlopen(f"{base}/healthz", timeout=1):  # noqa: S310 - our own server
+            with urlopen(f"{base}/healthz", timeout=1):
                 break
         except OSError:
             time.sleep(0.1)

@@ -127,7 +127,7 @@ async def test_transfer_to_a_colleague_and_to_a_service(
             "note": "Hon vill prata om vaccin",
         }
     )
-    frames = {}
+    frames: dict[str, dict] = {}
     while len(frames) < 2:  # the transfer and its note, in either order
         frame = await theirs.recv()
         if frame["type"] in ("conversation.changed", "note.new"):
