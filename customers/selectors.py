@@ -115,5 +115,6 @@ def chat_strings() -> dict[str, str]:
             "A personal identity code was hidden from your message. Never type it in the chat."
         ),
         "transferred": _("You are being transferred. Please wait: your conversation is kept."),
+        "now_with": _("You were transferred. You are now chatting with %(name)s."),
         "error": _("The message could not be sent: %(reason)s"),
     }

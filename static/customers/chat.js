@@ -171,6 +171,7 @@ const handlers = {
   },
   "conversation.state"({ change, status: next, professional_name, resident_left, close_reason }) {
     if (change === "transferred" && next === "waiting") notice(S.transferred);
+    if (change === "transferred" && next === "active") notice(fmt(S.now_with, { name: professional_name }));
     if (next === "closed" && close_reason === "service_closed") {
       $("ended-service-closed").hidden = false;
       $("ended-by-professional")?.setAttribute("hidden", "");
