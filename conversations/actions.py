@@ -153,6 +153,18 @@ def _record_masking(conversation: Conversation, count: int, *, where: str) -> No
         )
 
 
+def _checked_text(body: str, client_id: str) -> str:
+    """The trimmed text of a message or note, or a refusal."""
+    if not client_id or len(client_id) > CLIENT_ID_MAX:
+        raise DomainError("invalid_input", "client_id")
+    body = body.strip()
+    if not body:
+        raise DomainError("empty_message")
+    if len(body) > settings.CHAT_MAX_MESSAGE_CHARS:
+        raise DomainError("message_too_long")
+    return body
+
+
 @dataclass(frozen=True)
 class PostResult:
     message: Message
@@ -175,14 +187,7 @@ def post_message(
     `created=False` and publishes nothing. `identity_codes_masked` says how many
     identity codes the caller masked in `body`; only that count is recorded.
     """
-    if not client_id or len(client_id) > CLIENT_ID_MAX:
-        raise DomainError("invalid_input", "client_id")
-    body = body.strip()
-    if not body:
-        raise DomainError("empty_message")
-    if len(body) > settings.CHAT_MAX_MESSAGE_CHARS:
-        raise DomainError("message_too_long")
-
+    body = _checked_text(body, client_id)
     conversation = _locked(conversation_id)
     existing = Message.objects.filter(conversation=conversation, client_id=client_id).first()
     if existing is not None:
@@ -302,12 +307,7 @@ def _note(conversation: Conversation, *, author, body: str, client_id: str) -> I
 def add_note(*, conversation_id: int, author, body: str, client_id: str) -> InternalNote:
     """An internal note for professionals. Idempotent on `client_id`. The author
     must work in the conversation's service or have it assigned."""
-    if not client_id or len(client_id) > CLIENT_ID_MAX:
-        raise DomainError("invalid_input", "client_id")
-    if not body.strip():
-        raise DomainError("empty_message")
-    if len(body) > settings.CHAT_MAX_MESSAGE_CHARS:
-        raise DomainError("message_too_long")
+    body = _checked_text(body, client_id)
     conversation = _locked(conversation_id)
     existing = InternalNote.objects.filter(conversation=conversation, client_id=client_id).first()
     if existing is not None:

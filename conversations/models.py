@@ -11,6 +11,17 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+LANGUAGES = ("sv", "fi", "en")
+
+
+def localized(obj: models.Model, field: str, language: str | None = None) -> str:
+    """`obj.<field>_<language>` for the given or current language; Swedish, the
+    county's default, when that is empty or the language is not served."""
+    language = (language or get_language() or "sv")[:2]
+    if language not in LANGUAGES:
+        language = "sv"
+    return getattr(obj, f"{field}_{language}") or getattr(obj, f"{field}_sv")
+
 
 class Service(models.Model):
     """A service that residents can chat with; each service is one queue."""
@@ -56,20 +67,14 @@ class Service(models.Model):
     def __str__(self) -> str:
         return self.name_sv
 
-    def _localized(self, field: str, language: str | None = None) -> str:
-        language = (language or get_language() or "sv")[:2]
-        if language not in ("sv", "fi", "en"):
-            language = "sv"
-        return getattr(self, f"{field}_{language}") or getattr(self, f"{field}_sv")
-
     def name(self, language: str | None = None) -> str:
-        return self._localized("name", language)
+        return localized(self, "name", language)
 
     def description(self, language: str | None = None) -> str:
-        return self._localized("description", language)
+        return localized(self, "description", language)
 
     def closed_info(self, language: str | None = None) -> str:
-        return self._localized("closed_info", language)
+        return localized(self, "closed_info", language)
 
 
 class Weekday(models.IntegerChoices):

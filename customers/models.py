@@ -2,8 +2,9 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from conversations.models import localized
 
 
 class ChatbotTopic(models.Model):
@@ -40,16 +41,10 @@ class ChatbotTopic(models.Model):
         if self.parent_id and self.pk and self.children.exists():
             raise ValidationError({"parent": _("A topic with subtopics cannot have a parent.")})
 
-    def _localized(self, field: str) -> str:
-        language = (get_language() or "sv")[:2]
-        if language not in ("sv", "fi", "en"):
-            language = "sv"
-        return getattr(self, f"{field}_{language}") or getattr(self, f"{field}_sv")
-
     @property
     def question(self) -> str:
-        return self._localized("question")
+        return localized(self, "question")
 
     @property
     def answer(self) -> str:
-        return self._localized("answer")
+        return localized(self, "answer")

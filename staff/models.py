@@ -5,8 +5,9 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from conversations.models import localized
 
 
 class Presence(models.TextChoices):
@@ -59,8 +60,7 @@ class LocalizedLabel(models.Model):
 
     @property
     def label(self) -> str:
-        language = (get_language() or "sv")[:2]
-        return getattr(self, f"label_{language}", "") or self.label_sv
+        return localized(self, "label")
 
 
 class CloseReasonOption(LocalizedLabel):
