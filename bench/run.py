@@ -1,0 +1,217 @@
+"""Benchmark scenarios. Each starts its own servers on a fresh database, drives
+them over real sockets and writes bench/results/<scenario>.json.
+
+    python -m bench.run curve|saturation|scaleout|realistic|storm|http|all [options]
+
+Figures are reported, never asserted: see docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+from bench.servers import ROOT, Servers, environment, manage
+
+RESULTS = ROOT / "bench" / "results"
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/chatservice_bench")
+
+
+def fresh_database(config: str) -> str:
+    if config == "embedded":
+        path = RESULTS / "bench.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    name = PG_URL.rsplit("/", 1)[1]
+    admin = PG_URL.rsplit("/", 1)[0] + "/postgres"
+    subprocess.run(["psql", admin, "-q", "-c", f"DROP DATABASE IF EXISTS {name}", "-c", f"CREATE DATABASE {name}"], check=True)
+    redis = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    subprocess.run(["redis-cli", "-u", redis, "FLUSHDB"], check=True, capture_output=True)
+    return PG_URL
+
+
+def prepare(config: str) -> dict:
+    env = environment(config, fresh_database(config))
+    manage(env, "migrate", "--noinput", "-v0")
+    # The runner talks to the same database for fixtures and the final check.
+    os.environ.update({k: v for k, v in env.items() if k in ("DATABASE_URL", "REDIS_URL", "CHANNEL_LAYER_BACKEND")})
+    if "REDIS_URL" not in env:
+        os.environ.pop("REDIS_URL", None)
+    return env
+
+
+def machine() -> dict:
+    return {
+        "cpus": psutil.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def save(name: str, data: dict) -> None:
+    data["machine"] = machine()
+    data["when"] = time.strftime("%Y-%m-%d %H:%M")
+    (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2))
+    print(json.dumps(data, indent=2))
+
+
+def database_check(load) -> dict:
+    """Every message the generator saw acked is in the database exactly once."""
+    from bench import fixtures
+
+    stored = fixtures.stored_client_ids([p.conversation for p in load.pairs])
+    stored_ids = [c for ids in stored.values() for c in ids]
+    acked = set(load.ledger.acked)
+    return {
+        "stored": len(stored_ids),
+        "acked_but_not_stored": len(acked - set(stored_ids)),
+        "stored_twice": len(stored_ids) - len(set(stored_ids)),
+    }
+
+
+async def full_stack(servers: Servers, rows: list[dict], run) -> dict:
+    from bench.fixtures import cookie_name
+    from bench.load import ChatLoad
+
+    load = ChatLoad(rows, servers.urls(), servers.urls(), cookie_name())
+    await load.connect()
+    servers.mark()
+    elapsed = await run(load)
+    await load.drain()
+    figures = {**load.ledger.summary(elapsed), **servers.figures(), "seconds": round(elapsed, 1)}
+    figures["database"] = await asyncio.to_thread(database_check, load)
+    await load.close()
+    return figures
+
+
+# --- scenarios -------------------------------------------------------------------------
+async def saturation(config: str, processes: int, conversations: int, seconds: float) -> dict:
+    from bench import fixtures
+    from bench.load import echo_baseline, relay_baseline
+
+    env = prepare(config)
+    rows = fixtures.create(conversations)
+    with Servers(env, processes) as servers:
+        result = {"config": config, "processes": processes, "conversations": conversations}
+        servers.mark()
+        result["echo"] = {**await echo_baseline(servers.urls()[0], conversations, seconds), **servers.figures()}
+        servers.mark()
+        result["relay"] = {**await relay_baseline(servers.urls(), conversations, seconds), **servers.figures()}
+        result["full"] = await full_stack(servers, rows, lambda load: load.saturate(seconds))
+    relay, full = result["relay"]["messages_per_second"], result["full"]["messages_per_second"]
+    result["full_vs_relay_throughput"] = round(full / relay, 2) if relay else None
+    result["full_minus_relay_p50_ms"] = round(
+        result["full"]["send_to_delivery"]["p50_ms"] - result["relay"]["send_to_delivery"]["p50_ms"], 2
+    )
+    return result
+
+
+async def curve(config: str, levels: list[int], seconds: float) -> dict:
+    """Delivery latency against load: closed-loop senders 1…N, each stack."""
+    from bench import fixtures
+    from bench.fixtures import cookie_name
+    from bench.load import ChatLoad, echo_baseline, relay_baseline
+
+    env = prepare(config)
+    rows = fixtures.create(max(levels))
+    points: dict[str, list] = {"echo": [], "relay": [], "full": []}
+    with Servers(env, 1) as servers:
+        load = ChatLoad(rows, servers.urls(), servers.urls(), cookie_name())
+        await load.connect()
+        all_pairs = load.pairs
+        for level in levels:
+            points["echo"].append({"senders": level, **await echo_baseline(servers.urls()[0], level, seconds)})
+            points["relay"].append({"senders": level, **await relay_baseline(servers.urls(), level, seconds)})
+            load.ledger = type(load.ledger)()
+            load.pairs = all_pairs[:level]
+            elapsed = await load.saturate(seconds)
+            await load.drain()
+            points["full"].append({"senders": level, **load.ledger.summary(elapsed)})
+        load.pairs = all_pairs
+        await load.close()
+    return {"config": config, "seconds_per_point": seconds, "points": points}
+
+
+async def realistic(config: str, conversations: int, seconds: float, interval: float) -> dict:
+    from bench import fixtures
+
+    env = prepare(config)
+    rows = fixtures.create(conversations)
+    with Servers(env, 1) as servers:
+        full = await full_stack(servers, rows, lambda load: load.steady(seconds, interval))
+    return {"config": config, "conversations": conversations, "interval_seconds": interval, "full": full}
+
+
+async def storm(config: str, conversations: int) -> dict:
+    from bench import fixtures
+    from bench.fixtures import cookie_name
+    from bench.load import ChatLoad
+
+    env = prepare(config)
+    rows = fixtures.create(conversations)
+    with Servers(env, 1) as servers:
+        load = ChatLoad(rows, servers.urls(), servers.urls(), cookie_name())
+        await load.connect()
+        servers.mark()
+        result = await load.reconnect_storm()
+        await load.drain()
+        result.update(servers.figures())
+        summary = load.ledger.summary(1)
+        result["lost"] = summary["lost"]
+        result["duplicated"] = summary["duplicated"]
+        await load.close()
+    return {"config": config, "conversations": conversations, **result}
+
+
+def http_pages(config: str, requests: int) -> dict:
+    from bench.http import measure_pages
+
+    env = prepare(config)
+    with Servers(env, 1) as servers:
+        return {"config": config, **measure_pages(servers.urls()[0], requests)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("scenario", choices=["curve", "saturation", "scaleout", "realistic", "storm", "http", "all"])
+    parser.add_argument("--config", default="embedded", choices=["embedded", "redis-pubsub", "redis-core"])
+    parser.add_argument("--conversations", type=int)
+    parser.add_argument("--seconds", type=float)
+    parser.add_argument("--processes", type=int, default=1)
+    args = parser.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    scenarios = ["curve", "saturation", "scaleout", "realistic", "storm", "http"] if args.scenario == "all" else [args.scenario]
+    for scenario in scenarios:
+        if scenario == "curve":
+            save("curve", asyncio.run(curve(args.config, [1, 5, 20, 50, 100, 200], args.seconds or 5)))
+        elif scenario == "saturation":
+            for config in (["embedded", "redis-pubsub", "redis-core"] if args.scenario == "all" else [args.config]):
+                save(f"saturation-{config}", asyncio.run(saturation(config, args.processes, args.conversations or 100, args.seconds or 15)))
+        elif scenario == "scaleout":
+            config = args.config if args.config != "embedded" else "redis-pubsub"
+            one = asyncio.run(saturation(config, 1, args.conversations or 100, args.seconds or 15))
+            two = asyncio.run(saturation(config, 2, args.conversations or 100, args.seconds or 15))
+            ratio = two["full"]["messages_per_second"] / one["full"]["messages_per_second"]
+            save(f"scaleout-{config}", {"config": config, "one": one, "two": two, "two_vs_one": round(ratio, 2)})
+        elif scenario == "realistic":
+            config = args.config if args.scenario != "all" else "redis-pubsub"
+            save(f"realistic-{config}", asyncio.run(realistic(config, args.conversations or 1000, args.seconds or 120, 10)))
+        elif scenario == "storm":
+            save(f"storm-{args.config}", asyncio.run(storm(args.config, args.conversations or 1000)))
+        elif scenario == "http":
+            save(f"http-{args.config}", http_pages(args.config, 200))
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Start and stop real daphne processes for a run, and read their RSS and CPU."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.request import urlopen
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+@dataclass
+class Servers:
+    env: dict
+    count: int = 1
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    ports: list[int] = field(default_factory=list)
+    logs: list = field(default_factory=list)
+
+    def __enter__(self) -> "Servers":
+        for i in range(self.count):
+            port = free_port()
+            log = open(ROOT / "bench" / "results" / f"daphne-{i}.log", "w")  # noqa: SIM115
+            self.logs.append(log)
+            self.processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "bench.asgi:application"],
+                    cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                )
+            )
+            self.ports.append(port)
+        for port in self.ports:
+            for _ in range(200):
+                try:
+                    with urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):  # noqa: S310
+                        break
+                except OSError:
+                    time.sleep(0.05)
+            else:
+                raise RuntimeError(f"server on {port} did not start")
+        self.cpu_start = [self._cpu(p) for p in self.processes]
+        self.t_start = time.monotonic()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for p in self.processes:
+            p.terminate()
+        for p in self.processes:
+            p.wait(10)
+        for log in self.logs:
+            log.close()
+
+    @staticmethod
+    def _cpu(process: subprocess.Popen) -> float:
+        times = psutil.Process(process.pid).cpu_times()
+        return times.user + times.system
+
+    def mark(self) -> None:
+        """Start measuring CPU from now (after setup and connecting)."""
+        self.cpu_start = [self._cpu(p) for p in self.processes]
+        self.t_start = time.monotonic()
+
+    def figures(self) -> dict:
+        elapsed = time.monotonic() - self.t_start
+        cpu = [self._cpu(p) - c for p, c in zip(self.processes, self.cpu_start, strict=True)]
+        rss = [psutil.Process(p.pid).memory_info().rss for p in self.processes]
+        return {
+            "server_cpu_percent": [round(100 * c / elapsed, 1) for c in cpu],
+            "server_rss_mb": [round(r / 2**20, 1) for r in rss],
+        }
+
+    def urls(self) -> list[str]:
+        return [f"127.0.0.1:{port}" for port in self.ports]
+
+
+def environment(config: str, database_url: str) -> dict:
+    """The server's environment for a configuration: embedded or postgres+redis."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(DATABASE_URL=database_url, INTAKE_RATE_LIMIT="100000", LOG_LEVEL="WARNING",
+               DJANGO_SETTINGS_MODULE="chatservice.settings")
+    if config.startswith("redis"):
+        env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+        env["CHANNEL_LAYER_BACKEND"] = "core" if config == "redis-core" else "pubsub"
+    return env
