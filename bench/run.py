@@ -26,6 +26,10 @@ PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:543
 
 
 def fresh_database(config: str) -> str:
+    if "django.db" in sys.modules:  # a second run in this process: let go of the old database
+        from django.db import connections
+
+        connections.close_all()
     if config == "embedded":
         path = RESULTS / "bench.sqlite3"
         for suffix in ("", "-wal", "-shm"):
@@ -40,6 +44,9 @@ def fresh_database(config: str) -> str:
 
 
 def prepare(config: str) -> dict:
+    """A fresh database for `config`, migrated. The runner process then uses the
+    same database (Django is set up on the first import of bench.fixtures, so a
+    run does one configuration: `all` runs each scenario in its own process)."""
     env = environment(config, fresh_database(config))
     manage(env, "migrate", "--noinput", "-v0")
     # The runner talks to the same database for fixtures and the final check.
@@ -96,11 +103,11 @@ async def full_stack(servers: Servers, rows: list[dict], run) -> dict:
 
 # --- scenarios -------------------------------------------------------------------------
 async def saturation(config: str, processes: int, conversations: int, seconds: float) -> dict:
+    env = prepare(config)
     from bench import fixtures
     from bench.load import echo_baseline, relay_baseline
 
-    env = prepare(config)
-    rows = fixtures.create(conversations)
+    rows = await asyncio.to_thread(fixtures.create, conversations)
     with Servers(env, processes) as servers:
         result = {"config": config, "processes": processes, "conversations": conversations}
         servers.mark()
@@ -118,12 +125,12 @@ async def saturation(config: str, processes: int, conversations: int, seconds: f
 
 async def curve(config: str, levels: list[int], seconds: float) -> dict:
     """Delivery latency against load: closed-loop senders 1…N, each stack."""
+    env = prepare(config)
     from bench import fixtures
     from bench.fixtures import cookie_name
     from bench.load import ChatLoad, echo_baseline, relay_baseline
 
-    env = prepare(config)
-    rows = fixtures.create(max(levels))
+    rows = await asyncio.to_thread(fixtures.create, max(levels))
     points: dict[str, list] = {"echo": [], "relay": [], "full": []}
     with Servers(env, 1) as servers:
         load = ChatLoad(rows, servers.urls(), servers.urls(), cookie_name())
@@ -143,22 +150,22 @@ async def curve(config: str, levels: list[int], seconds: float) -> dict:
 
 
 async def realistic(config: str, conversations: int, seconds: float, interval: float) -> dict:
+    env = prepare(config)
     from bench import fixtures
 
-    env = prepare(config)
-    rows = fixtures.create(conversations)
+    rows = await asyncio.to_thread(fixtures.create, conversations)
     with Servers(env, 1) as servers:
         full = await full_stack(servers, rows, lambda load: load.steady(seconds, interval))
     return {"config": config, "conversations": conversations, "interval_seconds": interval, "full": full}
 
 
 async def storm(config: str, conversations: int) -> dict:
+    env = prepare(config)
     from bench import fixtures
     from bench.fixtures import cookie_name
     from bench.load import ChatLoad
 
-    env = prepare(config)
-    rows = fixtures.create(conversations)
+    rows = await asyncio.to_thread(fixtures.create, conversations)
     with Servers(env, 1) as servers:
         load = ChatLoad(rows, servers.urls(), servers.urls(), cookie_name())
         await load.connect()
@@ -174,11 +181,41 @@ async def storm(config: str, conversations: int) -> dict:
 
 
 def http_pages(config: str, requests: int) -> dict:
+    env = prepare(config)
     from bench.http import measure_pages
 
-    env = prepare(config)
     with Servers(env, 1) as servers:
         return {"config": config, **measure_pages(servers.urls()[0], requests)}
+
+
+STANDARD = [
+    ("curve", "embedded"),
+    ("saturation", "embedded"),
+    ("saturation", "redis-pubsub"),
+    ("saturation", "redis-core"),
+    ("scaleout", "redis-pubsub"),
+    ("realistic", "redis-pubsub"),
+    ("storm", "redis-pubsub"),
+    ("http", "embedded"),
+]
+
+
+def run_one(scenario: str, config: str, conversations: int | None, seconds: float | None, processes: int) -> None:
+    if scenario == "curve":
+        save(f"curve-{config}", asyncio.run(curve(config, [1, 5, 20, 50, 100, 200], seconds or 5)))
+    elif scenario == "saturation":
+        save(f"saturation-{config}", asyncio.run(saturation(config, processes, conversations or 100, seconds or 15)))
+    elif scenario == "scaleout":
+        one = asyncio.run(saturation(config, 1, conversations or 100, seconds or 15))
+        two = asyncio.run(saturation(config, 2, conversations or 100, seconds or 15))
+        ratio = two["full"]["messages_per_second"] / one["full"]["messages_per_second"]
+        save(f"scaleout-{config}", {"config": config, "one": one, "two": two, "two_vs_one": round(ratio, 2)})
+    elif scenario == "realistic":
+        save(f"realistic-{config}", asyncio.run(realistic(config, conversations or 1000, seconds or 120, 10)))
+    elif scenario == "storm":
+        save(f"storm-{config}", asyncio.run(storm(config, conversations or 1000)))
+    elif scenario == "http":
+        save(f"http-{config}", http_pages(config, 200))
 
 
 def main() -> None:
@@ -190,27 +227,13 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1)
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
-    scenarios = ["curve", "saturation", "scaleout", "realistic", "storm", "http"] if args.scenario == "all" else [args.scenario]
-    for scenario in scenarios:
-        if scenario == "curve":
-            save("curve", asyncio.run(curve(args.config, [1, 5, 20, 50, 100, 200], args.seconds or 5)))
-        elif scenario == "saturation":
-            for config in (["embedded", "redis-pubsub", "redis-core"] if args.scenario == "all" else [args.config]):
-                save(f"saturation-{config}", asyncio.run(saturation(config, args.processes, args.conversations or 100, args.seconds or 15)))
-        elif scenario == "scaleout":
-            config = args.config if args.config != "embedded" else "redis-pubsub"
-            one = asyncio.run(saturation(config, 1, args.conversations or 100, args.seconds or 15))
-            two = asyncio.run(saturation(config, 2, args.conversations or 100, args.seconds or 15))
-            ratio = two["full"]["messages_per_second"] / one["full"]["messages_per_second"]
-            save(f"scaleout-{config}", {"config": config, "one": one, "two": two, "two_vs_one": round(ratio, 2)})
-        elif scenario == "realistic":
-            config = args.config if args.scenario != "all" else "redis-pubsub"
-            save(f"realistic-{config}", asyncio.run(realistic(config, args.conversations or 1000, args.seconds or 120, 10)))
-        elif scenario == "storm":
-            save(f"storm-{args.config}", asyncio.run(storm(args.config, args.conversations or 1000)))
-        elif scenario == "http":
-            save(f"http-{args.config}", http_pages(args.config, 200))
-    sys.exit(0)
+    if args.scenario != "all":
+        run_one(args.scenario, args.config, args.conversations, args.seconds, args.processes)
+        return
+    # Django is set up once per process, on one database: each run gets its own process.
+    for scenario, config in STANDARD:
+        print(f"== {scenario} ({config})", flush=True)
+        subprocess.run([sys.executable, "-m", "bench.run", scenario, "--config", config], cwd=ROOT, check=True)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,8 @@ class Servers:
             self.logs.append(log)
             self.processes.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "bench.asgi:application"],
+                    # -v 0: no access log on stdout (a proxy in front logs requests in production)
+                    [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), "bench.asgi:application"],
                     cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 )
             )
