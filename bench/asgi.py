@@ -10,11 +10,11 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatservice.settings")
 
-from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
-from channels.routing import URLRouter  # noqa: E402
-from django.urls import path  # noqa: E402
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.routing import URLRouter
+from django.urls import path
 
-from chatservice.asgi import application as chat_application  # noqa: E402
+from chatservice.asgi import application as chat_application
 
 
 class EchoConsumer(AsyncWebsocketConsumer):

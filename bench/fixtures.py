@@ -42,7 +42,8 @@ def create(n: int, *, waiting: int = 0, tag: str = "bench") -> list[dict]:
     )
     if not service.opening_hours.exists():
         OpeningHours.objects.bulk_create(
-            OpeningHours(service=service, weekday=d, opens=time(0), closes=time(23, 59, 59)) for d in range(7)
+            OpeningHours(service=service, weekday=d, opens=time(0), closes=time(23, 59, 59))
+            for d in range(7)
         )
     start = User.objects.filter(username__startswith=f"{tag}-").count()
     users = User.objects.bulk_create(
@@ -66,13 +67,23 @@ def create(n: int, *, waiting: int = 0, tag: str = "bench") -> list[dict]:
     conversations = Conversation.objects.bulk_create(
         [
             Conversation(
-                service=service, status="active", assigned_to=u, claimed_at=now,
-                resident_name=f"Resident {u.pk}", resident_phone="+358401234567", matter="bench",
+                service=service,
+                status="active",
+                assigned_to=u,
+                claimed_at=now,
+                resident_name=f"Resident {u.pk}",
+                resident_phone="+358401234567",
+                matter="bench",
             )
             for u in users
         ]
         + [
-            Conversation(service=service, resident_name=f"Waiting {i}", resident_phone="+358401234567", matter="bench")
+            Conversation(
+                service=service,
+                resident_name=f"Waiting {i}",
+                resident_phone="+358401234567",
+                matter="bench",
+            )
             for i in range(waiting)
         ]
     )
@@ -83,7 +94,11 @@ def create(n: int, *, waiting: int = 0, tag: str = "bench") -> list[dict]:
     for user, conversation in zip(users, conversations, strict=True):
         resident_key, resident = _session({CHAT_SESSION_KEY: conversation.pk})
         staff_key, staff = _session(
-            {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: backend, HASH_SESSION_KEY: user.get_session_auth_hash()}
+            {
+                SESSION_KEY: str(user.pk),
+                BACKEND_SESSION_KEY: backend,
+                HASH_SESSION_KEY: user.get_session_auth_hash(),
+            }
         )
         sessions += [resident, staff]
         rows.append({"conversation": conversation.pk, "resident": resident_key, "staff": staff_key})

@@ -40,12 +40,26 @@ def _timed_intake(host: str, slug: str, n: int) -> dict:
         page = conn.getresponse()
         body = page.read().decode()
         cookies = "; ".join(c.split(";", 1)[0] for c in page.headers.get_all("Set-Cookie") or [])
-        form = urlencode({"csrfmiddlewaretoken": CSRF.search(body).group(1), "name": f"Bench {i}",
-                          "phone": "040 123 4567", "matter": "Bench"})
+        form = urlencode(
+            {
+                "csrfmiddlewaretoken": CSRF.search(body).group(1),
+                "name": f"Bench {i}",
+                "phone": "040 123 4567",
+                "matter": "Bench",
+            }
+        )
         start = time.perf_counter()
-        conn.request("POST", f"/widget/services/{slug}/", body=form, headers={
-            "Cookie": cookies, "Content-Type": "application/x-www-form-urlencoded",
-            "Referer": f"http://{host}/widget/services/{slug}/", "Origin": f"http://{host}"})
+        conn.request(
+            "POST",
+            f"/widget/services/{slug}/",
+            body=form,
+            headers={
+                "Cookie": cookies,
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": f"http://{host}/widget/services/{slug}/",
+                "Origin": f"http://{host}",
+            },
+        )
         response = conn.getresponse()
         response.read()
         times.append(time.perf_counter() - start)
@@ -72,7 +86,11 @@ async def _staff_hello(host: str, cookie: str, n: int) -> dict:
     times, sizes = [], []
     for _ in range(n):
         start = time.perf_counter()
-        async with websockets.connect(f"ws://{host}/ws/v1/staff/", additional_headers={"Cookie": cookie, "Origin": f"http://{host}"}, compression=None) as ws:
+        async with websockets.connect(
+            f"ws://{host}/ws/v1/staff/",
+            additional_headers={"Cookie": cookie, "Origin": f"http://{host}"},
+            compression=None,
+        ) as ws:
             hello = json.loads(await ws.recv())
             times.append(time.perf_counter() - start)
             sizes.append(len(hello["queue"]))

@@ -82,8 +82,13 @@ async def open_socket(url: str, cookie: str | None, origin: str, ledger: Ledger)
         headers["Cookie"] = cookie
     start = time.perf_counter()
     ws = await websockets.connect(
-        url, additional_headers=headers, compression=None, ping_interval=None,
-        open_timeout=60, max_queue=None, close_timeout=2,
+        url,
+        additional_headers=headers,
+        compression=None,
+        ping_interval=None,
+        open_timeout=60,
+        max_queue=None,
+        close_timeout=2,
     )
     ledger.connect_times.append(time.perf_counter() - start)
     return ws
@@ -111,7 +116,9 @@ class Pair:
 class ChatLoad:
     """N conversations, each with a resident socket and a professional socket."""
 
-    def __init__(self, rows: list[dict], resident_hosts: list[str], staff_hosts: list[str], cookie_name: str):
+    def __init__(
+        self, rows: list[dict], resident_hosts: list[str], staff_hosts: list[str], cookie_name: str
+    ):
         self.rows = rows
         self.resident_hosts = resident_hosts
         self.staff_hosts = staff_hosts
@@ -127,7 +134,12 @@ class ChatLoad:
 
     async def _resident(self, i: int, row: dict):
         host = self._host(self.resident_hosts, i)
-        ws = await open_socket(f"ws://{host}/ws/v1/resident/", f"{self.cookie}={row['resident']}", f"http://{host}", self.ledger)
+        ws = await open_socket(
+            f"ws://{host}/ws/v1/resident/",
+            f"{self.cookie}={row['resident']}",
+            f"http://{host}",
+            self.ledger,
+        )
         hello = json.loads(await ws.recv())
         assert hello["type"] == "hello", hello
         return ws
@@ -136,14 +148,23 @@ class ChatLoad:
         # The professional's socket is on the *other* server when there are two:
         # every message crosses processes through the channel layer.
         host = self._host(self.staff_hosts, i + 1 if len(self.staff_hosts) > 1 else i)
-        ws = await open_socket(f"ws://{host}/ws/v1/staff/", f"{self.cookie}={row['staff']}", f"http://{host}", self.ledger)
+        ws = await open_socket(
+            f"ws://{host}/ws/v1/staff/",
+            f"{self.cookie}={row['staff']}",
+            f"http://{host}",
+            self.ledger,
+        )
         hello = json.loads(await ws.recv())
         assert hello["type"] == "hello", hello
         return ws
 
     async def connect(self) -> None:
-        residents = await in_batches([lambda i=i, r=r: self._resident(i, r) for i, r in enumerate(self.rows)])
-        staff = await in_batches([lambda i=i, r=r: self._staff(i, r) for i, r in enumerate(self.rows)])
+        residents = await in_batches(
+            [lambda i=i, r=r: self._resident(i, r) for i, r in enumerate(self.rows)]
+        )
+        staff = await in_batches(
+            [lambda i=i, r=r: self._staff(i, r) for i, r in enumerate(self.rows)]
+        )
         for row, res, pro in zip(self.rows, residents, staff, strict=True):
             pair = Pair(row["conversation"], res, pro)
             self.pairs.append(pair)
@@ -185,12 +206,25 @@ class ChatLoad:
     async def resident_send(self, pair: Pair) -> None:
         client_id = uuid.uuid4().hex
         self.ledger.send(client_id, pair.conversation)
-        await pair.resident.send(json.dumps({"type": "message.send", "client_id": client_id, "body": "Hej, en fråga om vaccin"}))
+        await pair.resident.send(
+            json.dumps(
+                {"type": "message.send", "client_id": client_id, "body": "Hej, en fråga om vaccin"}
+            )
+        )
 
     async def staff_send(self, pair: Pair, client_id: str | None = None) -> None:
         client_id = client_id or uuid.uuid4().hex
         self.ledger.send(client_id, pair.conversation)
-        await pair.staff.send(json.dumps({"type": "message.send", "conversation": pair.conversation, "client_id": client_id, "body": "Hej! Hur kan jag hjälpa?"}))
+        await pair.staff.send(
+            json.dumps(
+                {
+                    "type": "message.send",
+                    "conversation": pair.conversation,
+                    "client_id": client_id,
+                    "body": "Hej! Hur kan jag hjälpa?",
+                }
+            )
+        )
 
     async def saturate(self, seconds: float) -> float:
         """Each resident sends as fast as acks allow."""
@@ -212,7 +246,7 @@ class ChatLoad:
         deadline = time.perf_counter() + seconds
 
         async def loop(pair: Pair):
-            await asyncio.sleep(random.uniform(0, interval))  # noqa: S311
+            await asyncio.sleep(random.uniform(0, interval))
             while time.perf_counter() < deadline:
                 await self.resident_send(pair)
                 await asyncio.sleep(interval)
@@ -237,7 +271,12 @@ class ChatLoad:
         async def back(i: int, pair: Pair):
             host = self._host(self.resident_hosts, i)
             row = self.rows[i]
-            ws = await open_socket(f"ws://{host}/ws/v1/resident/", f"{self.cookie}={row['resident']}", f"http://{host}", self.ledger)
+            ws = await open_socket(
+                f"ws://{host}/ws/v1/resident/",
+                f"{self.cookie}={row['resident']}",
+                f"http://{host}",
+                self.ledger,
+            )
             hello = json.loads(await ws.recv())
             assert hello["type"] == "hello"
             pair.resident = ws
@@ -247,8 +286,11 @@ class ChatLoad:
             return time.perf_counter() - start
 
         times = await asyncio.gather(*(back(i, p) for i, p in enumerate(self.pairs)))
-        return {"resynced_all_seconds": round(max(times), 2), "per_resident": percentiles(list(times)),
-                "missed_messages_recovered": sum(p.missed for p in self.pairs)}
+        return {
+            "resynced_all_seconds": round(max(times), 2),
+            "per_resident": percentiles(list(times)),
+            "missed_messages_recovered": sum(p.missed for p in self.pairs),
+        }
 
     async def drain(self, seconds: float = 3.0) -> None:
         """Let in-flight messages arrive."""
@@ -269,7 +311,9 @@ class ChatLoad:
 # --- the baselines ---------------------------------------------------------------------
 async def echo_baseline(host: str, sockets: int, seconds: float) -> dict:
     ledger = Ledger()
-    conns = await in_batches([lambda: open_socket(f"ws://{host}/bench/echo/", None, f"http://{host}", ledger)] * sockets)
+    conns = await in_batches(
+        [lambda: open_socket(f"ws://{host}/bench/echo/", None, f"http://{host}", ledger)] * sockets
+    )
     deadline = time.perf_counter() + seconds
 
     async def loop(ws):
@@ -297,8 +341,22 @@ async def relay_baseline(hosts: list[str], pairs: int, seconds: float) -> dict:
         room = uuid.uuid4().hex[:12]
         a_host, b_host = hosts[i % len(hosts)], hosts[(i + 1) % len(hosts)]
         rooms.append((room, a_host, b_host))
-    a_side = await in_batches([lambda r=r: open_socket(f"ws://{r[1]}/bench/relay/{r[0]}/", None, f"http://{r[1]}", ledger) for r in rooms])
-    b_side = await in_batches([lambda r=r: open_socket(f"ws://{r[2]}/bench/relay/{r[0]}/", None, f"http://{r[2]}", ledger) for r in rooms])
+    a_side = await in_batches(
+        [
+            lambda r=r: open_socket(
+                f"ws://{r[1]}/bench/relay/{r[0]}/", None, f"http://{r[1]}", ledger
+            )
+            for r in rooms
+        ]
+    )
+    b_side = await in_batches(
+        [
+            lambda r=r: open_socket(
+                f"ws://{r[2]}/bench/relay/{r[0]}/", None, f"http://{r[2]}", ledger
+            )
+            for r in rooms
+        ]
+    )
     await asyncio.sleep(0.5)
     deadline = time.perf_counter() + seconds
 

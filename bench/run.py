@@ -22,7 +22,9 @@ import psutil
 from bench.servers import ROOT, Servers, environment, manage
 
 RESULTS = ROOT / "bench" / "results"
-PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/chatservice_bench")
+PG_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/chatservice_bench"
+)
 
 
 def fresh_database(config: str) -> str:
@@ -37,7 +39,18 @@ def fresh_database(config: str) -> str:
         return f"sqlite:///{path}"
     name = PG_URL.rsplit("/", 1)[1]
     admin = PG_URL.rsplit("/", 1)[0] + "/postgres"
-    subprocess.run(["psql", admin, "-q", "-c", f"DROP DATABASE IF EXISTS {name}", "-c", f"CREATE DATABASE {name}"], check=True)
+    subprocess.run(
+        [
+            "psql",
+            admin,
+            "-q",
+            "-c",
+            f"DROP DATABASE IF EXISTS {name}",
+            "-c",
+            f"CREATE DATABASE {name}",
+        ],
+        check=True,
+    )
     redis = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     subprocess.run(["redis-cli", "-u", redis, "FLUSHDB"], check=True, capture_output=True)
     return PG_URL
@@ -50,7 +63,13 @@ def prepare(config: str) -> dict:
     env = environment(config, fresh_database(config))
     manage(env, "migrate", "--noinput", "-v0")
     # The runner talks to the same database for fixtures and the final check.
-    os.environ.update({k: v for k, v in env.items() if k in ("DATABASE_URL", "REDIS_URL", "CHANNEL_LAYER_BACKEND")})
+    os.environ.update(
+        {
+            k: v
+            for k, v in env.items()
+            if k in ("DATABASE_URL", "REDIS_URL", "CHANNEL_LAYER_BACKEND")
+        }
+    )
     if "REDIS_URL" not in env:
         os.environ.pop("REDIS_URL", None)
     return env
@@ -111,14 +130,22 @@ async def saturation(config: str, processes: int, conversations: int, seconds: f
     with Servers(env, processes) as servers:
         result = {"config": config, "processes": processes, "conversations": conversations}
         servers.mark()
-        result["echo"] = {**await echo_baseline(servers.urls()[0], conversations, seconds), **servers.figures()}
+        result["echo"] = {
+            **await echo_baseline(servers.urls()[0], conversations, seconds),
+            **servers.figures(),
+        }
         servers.mark()
-        result["relay"] = {**await relay_baseline(servers.urls(), conversations, seconds), **servers.figures()}
+        result["relay"] = {
+            **await relay_baseline(servers.urls(), conversations, seconds),
+            **servers.figures(),
+        }
         result["full"] = await full_stack(servers, rows, lambda load: load.saturate(seconds))
     relay, full = result["relay"]["messages_per_second"], result["full"]["messages_per_second"]
     result["full_vs_relay_throughput"] = round(full / relay, 2) if relay else None
     result["full_minus_relay_p50_ms"] = round(
-        result["full"]["send_to_delivery"]["p50_ms"] - result["relay"]["send_to_delivery"]["p50_ms"], 2
+        result["full"]["send_to_delivery"]["p50_ms"]
+        - result["relay"]["send_to_delivery"]["p50_ms"],
+        2,
     )
     return result
 
@@ -137,8 +164,12 @@ async def curve(config: str, levels: list[int], seconds: float) -> dict:
         await load.connect()
         all_pairs = load.pairs
         for level in levels:
-            points["echo"].append({"senders": level, **await echo_baseline(servers.urls()[0], level, seconds)})
-            points["relay"].append({"senders": level, **await relay_baseline(servers.urls(), level, seconds)})
+            points["echo"].append(
+                {"senders": level, **await echo_baseline(servers.urls()[0], level, seconds)}
+            )
+            points["relay"].append(
+                {"senders": level, **await relay_baseline(servers.urls(), level, seconds)}
+            )
             load.ledger = type(load.ledger)()
             load.pairs = all_pairs[:level]
             elapsed = await load.saturate(seconds)
@@ -156,7 +187,12 @@ async def realistic(config: str, conversations: int, seconds: float, interval: f
     rows = await asyncio.to_thread(fixtures.create, conversations)
     with Servers(env, 1) as servers:
         full = await full_stack(servers, rows, lambda load: load.steady(seconds, interval))
-    return {"config": config, "conversations": conversations, "interval_seconds": interval, "full": full}
+    return {
+        "config": config,
+        "conversations": conversations,
+        "interval_seconds": interval,
+        "full": full,
+    }
 
 
 async def storm(config: str, conversations: int) -> dict:
@@ -200,18 +236,29 @@ STANDARD = [
 ]
 
 
-def run_one(scenario: str, config: str, conversations: int | None, seconds: float | None, processes: int) -> None:
+def run_one(
+    scenario: str, config: str, conversations: int | None, seconds: float | None, processes: int
+) -> None:
     if scenario == "curve":
         save(f"curve-{config}", asyncio.run(curve(config, [1, 5, 20, 50, 100, 200], seconds or 5)))
     elif scenario == "saturation":
-        save(f"saturation-{config}", asyncio.run(saturation(config, processes, conversations or 100, seconds or 15)))
+        save(
+            f"saturation-{config}",
+            asyncio.run(saturation(config, processes, conversations or 100, seconds or 15)),
+        )
     elif scenario == "scaleout":
         one = asyncio.run(saturation(config, 1, conversations or 100, seconds or 15))
         two = asyncio.run(saturation(config, 2, conversations or 100, seconds or 15))
         ratio = two["full"]["messages_per_second"] / one["full"]["messages_per_second"]
-        save(f"scaleout-{config}", {"config": config, "one": one, "two": two, "two_vs_one": round(ratio, 2)})
+        save(
+            f"scaleout-{config}",
+            {"config": config, "one": one, "two": two, "two_vs_one": round(ratio, 2)},
+        )
     elif scenario == "realistic":
-        save(f"realistic-{config}", asyncio.run(realistic(config, conversations or 1000, seconds or 120, 10)))
+        save(
+            f"realistic-{config}",
+            asyncio.run(realistic(config, conversations or 1000, seconds or 120, 10)),
+        )
     elif scenario == "storm":
         save(f"storm-{config}", asyncio.run(storm(config, conversations or 1000)))
     elif scenario == "http":
@@ -220,8 +267,12 @@ def run_one(scenario: str, config: str, conversations: int | None, seconds: floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("scenario", choices=["curve", "saturation", "scaleout", "realistic", "storm", "http", "all"])
-    parser.add_argument("--config", default="embedded", choices=["embedded", "redis-pubsub", "redis-core"])
+    parser.add_argument(
+        "scenario", choices=["curve", "saturation", "scaleout", "realistic", "storm", "http", "all"]
+    )
+    parser.add_argument(
+        "--config", default="embedded", choices=["embedded", "redis-pubsub", "redis-core"]
+    )
     parser.add_argument("--conversations", type=int)
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--processes", type=int, default=1)
@@ -233,7 +284,9 @@ def main() -> None:
     # Django is set up once per process, on one database: each run gets its own process.
     for scenario, config in STANDARD:
         print(f"== {scenario} ({config})", flush=True)
-        subprocess.run([sys.executable, "-m", "bench.run", scenario, "--config", config], cwd=ROOT, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "bench.run", scenario, "--config", config], cwd=ROOT, check=True
+        )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@ def free_port() -> int:
 
 
 def manage(env: dict, *args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True
+    )
 
 
 @dataclass
@@ -35,20 +37,34 @@ class Servers:
     def __enter__(self) -> "Servers":
         for i in range(self.count):
             port = free_port()
-            log = open(ROOT / "bench" / "results" / f"daphne-{i}.log", "w")  # noqa: SIM115
+            log = open(ROOT / "bench" / "results" / f"daphne-{i}.log", "w")
             self.logs.append(log)
             self.processes.append(
                 subprocess.Popen(
                     # -v 0: no access log on stdout (a proxy in front logs requests in production)
-                    [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), "bench.asgi:application"],
-                    cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                    [
+                        sys.executable,
+                        "-m",
+                        "daphne",
+                        "-v",
+                        "0",
+                        "-b",
+                        "127.0.0.1",
+                        "-p",
+                        str(port),
+                        "bench.asgi:application",
+                    ],
+                    cwd=ROOT,
+                    env=self.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                 )
             )
             self.ports.append(port)
         for port in self.ports:
             for _ in range(200):
                 try:
-                    with urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):  # noqa: S310
+                    with urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
                         break
                 except OSError:
                     time.sleep(0.05)
@@ -92,8 +108,12 @@ class Servers:
 def environment(config: str, database_url: str) -> dict:
     """The server's environment for a configuration: embedded or postgres+redis."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(DATABASE_URL=database_url, INTAKE_RATE_LIMIT="100000", LOG_LEVEL="WARNING",
-               DJANGO_SETTINGS_MODULE="chatservice.settings")
+    env.update(
+        DATABASE_URL=database_url,
+        INTAKE_RATE_LIMIT="100000",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="chatservice.settings",
+    )
     if config.startswith("redis"):
         env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
         env["CHANNEL_LAYER_BACKEND"] = "core" if config == "redis-core" else "pubsub"

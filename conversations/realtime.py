@@ -6,9 +6,11 @@ the layer is best effort: messages are persisted first and a client that
 missed something recovers it with `sync` (see docs/protocol.md).
 """
 
+import asyncio
 import logging
+import weakref
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -82,8 +84,34 @@ def publish(event: Event) -> None:
 
 
 def send_now(event: Event) -> None:
-    """Send immediately, from synchronous code."""
-    async_to_sync(send_now_async)(event)
+    """Send from synchronous code without waiting for the send.
+
+    Actions run in asgiref's single database thread; waiting there for the event
+    loop to finish each group_send would hold up every other conversation's
+    writes. The event is handed to one publisher task per event loop, which sends
+    in commit order. Outside a server (management commands, tasks) it is sent
+    directly."""
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if loop is None or not loop.is_running():
+        async_to_sync(send_now_async)(event)
+        return
+    loop.call_soon_threadsafe(_enqueue, loop, event)
+
+
+_publishers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _enqueue(loop: asyncio.AbstractEventLoop, event: Event) -> None:
+    queue = _publishers.get(loop)
+    if queue is None:
+        queue = _publishers[loop] = asyncio.Queue()
+        loop.create_task(_publish_in_order(queue))
+    queue.put_nowait(event)
+
+
+async def _publish_in_order(queue: asyncio.Queue) -> None:
+    while True:
+        await send_now_async(await queue.get())
 
 
 async def send_now_async(event: Event) -> None:
