@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install translations migrate demo lint format lock messages browsers clean
+.PHONY: run test install translations migrate demo lint format lock messages browsers bench clean
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -46,6 +46,13 @@ browsers:
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	npm ci --prefix tests/browser --no-audit --no-fund
 
+# The standard benchmark set (docs/benchmarks.md); needs PostgreSQL and Redis on
+# their standard local ports (BENCH_DATABASE_URL, BENCH_REDIS_URL to change).
+bench: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.lock
+	$(BIN)/python -m bench.run all
+	$(BIN)/python -m bench.report
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -59,6 +66,8 @@ format: install
 lock: install
 	$(BIN)/pip-compile --extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
 		--quiet --output-file requirements.lock pyproject.toml
+	$(BIN)/pip-compile --extra dev --extra bench --strip-extras --no-emit-index-url --no-emit-find-links \
+		--quiet --output-file bench/requirements.lock pyproject.toml
 
 # Extract strings into locale/*/LC_MESSAGES/django.po (needs GNU gettext's xgettext).
 messages: install

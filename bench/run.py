@@ -45,7 +45,7 @@ def fresh_database(config: str) -> str:
             admin,
             "-q",
             "-c",
-            f"DROP DATABASE IF EXISTS {name}",
+            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
             "-c",
             f"CREATE DATABASE {name}",
         ],
@@ -284,9 +284,13 @@ def main() -> None:
     # Django is set up once per process, on one database: each run gets its own process.
     for scenario, config in STANDARD:
         print(f"== {scenario} ({config})", flush=True)
-        subprocess.run(
-            [sys.executable, "-m", "bench.run", scenario, "--config", config], cwd=ROOT, check=True
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.run", scenario, "--config", config], cwd=ROOT, check=False
         )
+        if done.returncode:  # a configuration that breaks under load is a finding, not a stop
+            failed = {"config": config, "failed": True, "returncode": done.returncode}
+            failed.update(when=time.strftime("%Y-%m-%d %H:%M"), machine=machine())
+            (RESULTS / f"{scenario}-{config}.json").write_text(json.dumps(failed, indent=2))
 
 
 if __name__ == "__main__":
