@@ -9,4 +9,5 @@ RUN python manage.py compile_translations \
 RUN useradd --system --home /app chat && mkdir -p /app/var && chown chat /app/var
 USER chat
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "chatservice.asgi:application"]
+# A large listen backlog: reconnect storms overflow Twisted's default of 50 (docs/deployment.md).
+CMD ["daphne", "-e", "tcp:port=8000:interface=0.0.0.0:backlog=4096", "--proxy-headers", "chatservice.asgi:application"]

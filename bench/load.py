@@ -268,15 +268,21 @@ class ChatLoad:
         await asyncio.sleep(1)  # the messages are stored and acked meanwhile
         start = time.perf_counter()
 
+        retries = 0
+
         async def back(i: int, pair: Pair):
+            nonlocal retries
             host = self._host(self.resident_hosts, i)
-            row = self.rows[i]
-            ws = await open_socket(
-                f"ws://{host}/ws/v1/resident/",
-                f"{self.cookie}={row['resident']}",
-                f"http://{host}",
-                self.ledger,
-            )
+            cookie = f"{self.cookie}={self.rows[i]['resident']}"
+            delay = 0.5
+            while True:  # as the page does: retry with backoff and jitter
+                try:
+                    ws = await open_socket(f"ws://{host}/ws/v1/resident/", cookie, f"http://{host}", self.ledger)
+                    break
+                except (OSError, websockets.InvalidHandshake, websockets.InvalidMessage, TimeoutError):
+                    retries += 1
+                    await asyncio.sleep(delay * random.uniform(1, 1.3))
+                    delay = min(delay * 2, 15)
             hello = json.loads(await ws.recv())
             assert hello["type"] == "hello"
             pair.resident = ws
@@ -290,6 +296,7 @@ class ChatLoad:
             "resynced_all_seconds": round(max(times), 2),
             "per_resident": percentiles(list(times)),
             "missed_messages_recovered": sum(p.missed for p in self.pairs),
+            "connect_retries": retries,
         }
 
     async def drain(self, seconds: float = 3.0) -> None:
