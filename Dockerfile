@@ -10,4 +10,4 @@ RUN useradd --system --home /app chat && mkdir -p /app/var && chown chat /app/va
 USER chat
 EXPOSE 8000
 # A large listen backlog: reconnect storms overflow Twisted's default of 50 (docs/deployment.md).
-CMD ["daphne", "-e", "tcp:port=8000:interface=0.0.0.0:backlog=4096", "--proxy-headers", "chatservice.asgi:application"]
+CMD ["daphne", "-e", "tcp:port=8000:interface=0.0.0.0:backlog=4096", "--websocket_connect_timeout", "30", "--proxy-headers", "chatservice.asgi:application"]

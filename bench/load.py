@@ -277,9 +277,16 @@ class ChatLoad:
             delay = 0.5
             while True:  # as the page does: retry with backoff and jitter
                 try:
-                    ws = await open_socket(f"ws://{host}/ws/v1/resident/", cookie, f"http://{host}", self.ledger)
+                    ws = await open_socket(
+                        f"ws://{host}/ws/v1/resident/", cookie, f"http://{host}", self.ledger
+                    )
                     break
-                except (OSError, websockets.InvalidHandshake, websockets.InvalidMessage, TimeoutError):
+                except (
+                    OSError,
+                    websockets.InvalidHandshake,
+                    websockets.InvalidMessage,
+                    TimeoutError,
+                ):
                     retries += 1
                     await asyncio.sleep(delay * random.uniform(1, 1.3))
                     delay = min(delay * 2, 15)

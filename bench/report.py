@@ -150,16 +150,25 @@ def render() -> str:
     )
 
     out.append("\n### 2. Realistic county load × 1,000\n")
-    real = load("realistic-redis-pubsub")
-    if real and not real.get("failed"):
-        f = real["full"]
+    runs = [
+        (n, load(f"realistic-redis-pubsub{s}"))
+        for n, s in (("one process", ""), ("two processes", "-2"))
+    ]
+    runs = [(n, r) for n, r in runs if r and not r.get("failed")]
+    if runs:
+        first = runs[0][1]
         out.append(
-            f"{real['conversations']} conversations (2,000 sockets), each resident sends every {real['interval_seconds']} s and the "
-            f"professional replies to each message, for {f['seconds']} s; PostgreSQL + Redis (pub/sub), one process.\n"
+            f"{first['conversations']} conversations (2,000 sockets), each resident sends every {first['interval_seconds']} s and the "
+            f"professional replies to each message, for {first['full']['seconds']} s; PostgreSQL + Redis (pub/sub).\n"
         )
         out.append(HEAD)
-        out.append(row("full stack", f))
-        out.append(f"\nConnect (per socket, batches of 50): {lat(f['connect'])} ms.\n")
+        for name, r in runs:
+            out.append(row(f"full stack, {name}", r["full"]))
+        out.append(
+            "\nConnect (per socket, batches of 50), ms p50 / p95 / p99 / max: "
+            + "; ".join(f"{name} {lat(r['full']['connect'])}" for name, r in runs)
+            + ".\n"
+        )
     else:
         out.append("Not run or failed.\n")
 

@@ -180,17 +180,20 @@ async def curve(config: str, levels: list[int], seconds: float) -> dict:
     return {"config": config, "seconds_per_point": seconds, "points": points}
 
 
-async def realistic(config: str, conversations: int, seconds: float, interval: float) -> dict:
+async def realistic(
+    config: str, conversations: int, seconds: float, interval: float, processes: int = 1
+) -> dict:
     env = prepare(config)
     from bench import fixtures
 
     rows = await asyncio.to_thread(fixtures.create, conversations)
-    with Servers(env, 1) as servers:
+    with Servers(env, processes) as servers:
         full = await full_stack(servers, rows, lambda load: load.steady(seconds, interval))
     return {
         "config": config,
         "conversations": conversations,
         "interval_seconds": interval,
+        "processes": processes,
         "full": full,
     }
 
@@ -225,14 +228,15 @@ def http_pages(config: str, requests: int) -> dict:
 
 
 STANDARD = [
-    ("curve", "embedded"),
-    ("saturation", "embedded"),
-    ("saturation", "redis-pubsub"),
-    ("saturation", "redis-core"),
-    ("scaleout", "redis-pubsub"),
-    ("realistic", "redis-pubsub"),
-    ("storm", "redis-pubsub"),
-    ("http", "embedded"),
+    ("curve", "embedded", []),
+    ("saturation", "embedded", []),
+    ("saturation", "redis-pubsub", []),
+    ("saturation", "redis-core", []),
+    ("scaleout", "redis-pubsub", []),
+    ("realistic", "redis-pubsub", []),
+    ("realistic", "redis-pubsub", ["--processes", "2"]),
+    ("storm", "redis-pubsub", []),
+    ("http", "embedded", []),
 ]
 
 
@@ -255,9 +259,10 @@ def run_one(
             {"config": config, "one": one, "two": two, "two_vs_one": round(ratio, 2)},
         )
     elif scenario == "realistic":
+        suffix = "" if processes == 1 else f"-{processes}"
         save(
-            f"realistic-{config}",
-            asyncio.run(realistic(config, conversations or 1000, seconds or 120, 10)),
+            f"realistic-{config}{suffix}",
+            asyncio.run(realistic(config, conversations or 1000, seconds or 120, 10, processes)),
         )
     elif scenario == "storm":
         save(f"storm-{config}", asyncio.run(storm(config, conversations or 1000)))
@@ -282,10 +287,12 @@ def main() -> None:
         run_one(args.scenario, args.config, args.conversations, args.seconds, args.processes)
         return
     # Django is set up once per process, on one database: each run gets its own process.
-    for scenario, config in STANDARD:
-        print(f"== {scenario} ({config})", flush=True)
+    for scenario, config, extra in STANDARD:
+        print(f"== {scenario} ({config}) {' '.join(extra)}", flush=True)
         done = subprocess.run(
-            [sys.executable, "-m", "bench.run", scenario, "--config", config], cwd=ROOT, check=False
+            [sys.executable, "-m", "bench.run", scenario, "--config", config, *extra],
+            cwd=ROOT,
+            check=False,
         )
         if done.returncode:  # a configuration that breaks under load is a finding, not a stop
             failed = {"config": config, "failed": True, "returncode": done.returncode}

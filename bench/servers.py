@@ -53,6 +53,10 @@ class Servers:
                         "0",
                         "-e",
                         f"tcp:port={port}:interface=127.0.0.1:backlog={BACKLOG}",
+                        # daphne drops a handshake the application has not accepted in
+                        # 5 s; during a reconnect storm the accepts queue up longer.
+                        "--websocket_connect_timeout",
+                        "30",
                         "bench.asgi:application",
                     ],
                     cwd=ROOT,
