@@ -23,6 +23,18 @@ def localized(obj: models.Model, field: str, language: str | None = None) -> str
     return getattr(obj, f"{field}_{language}") or getattr(obj, f"{field}_sv")
 
 
+class AppendOnlyModel(models.Model):
+    """Rows are written once: saving an existing row raises."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError(f"{type(self).__name__} rows are append-only.")
+        super().save(*args, **kwargs)
+
+
 class Service(models.Model):
     """A service that residents can chat with; each service is one queue."""
 
@@ -265,7 +277,7 @@ class EventKind(models.TextChoices):
     IDENTITY_CODE_MASKED = "identity_code_masked", _("identity code masked")
 
 
-class ConversationEvent(models.Model):
+class ConversationEvent(AppendOnlyModel):
     """Append-only timeline of a conversation: who did what, when.
 
     Messages are their own append-only log (see Message); this table records
@@ -286,8 +298,3 @@ class ConversationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.conversation_id} {self.kind}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Conversation events are append-only.")
-        super().save(*args, **kwargs)

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from conversations.models import localized
+from conversations.models import AppendOnlyModel, localized
 
 
 class Presence(models.TextChoices):
@@ -124,7 +124,7 @@ class AuditAction(models.TextChoices):
     EXPORT_AUDIT = "export_audit", _("exported the audit log")
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnlyModel):
     """Append-only: who read what, when, from where. Nobody edits or deletes rows.
 
     `conversation_id` is a plain number so that retention purges of conversations
@@ -148,11 +148,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.conversation_id or ''}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Audit entries are append-only.")
-        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit entries are append-only.")
