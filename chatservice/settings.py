@@ -184,6 +184,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_EMAIL_VERIFICATION = "none"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "chatservice"
+# Accept the code of the neighbouring 30 s step too (RFC 6238 §5.2: clock drift and
+# typing time); a code still works only once.
+MFA_TOTP_TOLERANCE = 1
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 # Failed logins (allauth's limit, kept in the cache): 5 per e-mail address per
