@@ -184,13 +184,19 @@ def staff_socket(open_socket):
 
 
 @pytest.fixture(autouse=True)
-async def _close_worker_thread_connections():
+async def _close_worker_thread_connections(request):
     """Consumers reach the database from asgiref's worker thread; close its
-    connection after each test so PostgreSQL can drop the test database."""
+    connection after each database test so PostgreSQL can drop the test database.
+    (Plain sync_to_async: database_sync_to_async would touch the database first.)"""
     yield
-    from django.db import connections
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if uses_db:
+        from asgiref.sync import sync_to_async as plain_sync_to_async
+        from django.db import connections
 
-    await sync_to_async(connections.close_all)()
+        await plain_sync_to_async(connections.close_all, thread_sensitive=True)()
 
 
 def totp_now(secret: str) -> str:
