@@ -40,7 +40,6 @@ logger = logging.getLogger(__name__)
 
 # Close codes (docs/protocol.md).
 CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
 CLOSE_NO_CONVERSATION = 4404
 
 PROTOCOL_ERRORS = {

@@ -150,10 +150,6 @@ class ServiceException(models.Model):
     def __str__(self) -> str:
         return f"{self.date} {self.note}".strip()
 
-    @property
-    def is_closed_all_day(self) -> bool:
-        return self.opens is None
-
 
 class ConversationStatus(models.TextChoices):
     WAITING = "waiting", _("waiting")

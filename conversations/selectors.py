@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from conversations.events import MessageNew, NoteNew
 from conversations.models import (
     Conversation,
     ConversationStatus,
@@ -51,10 +52,6 @@ def conversation_for_resident(*, session: SessionBase) -> Conversation | None:
         .filter(pk=conversation_id)
         .first()
     )
-
-
-def staff_can_see(*, user, conversation: Conversation, service_ids: Iterable[int]) -> bool:
-    return conversation.assigned_to_id == user.pk or conversation.service_id in set(service_ids)
 
 
 def conversation_for_staff(*, user, conversation_id: int) -> Conversation | None:
@@ -173,43 +170,24 @@ def messages_after(*, conversation_id: int, after_seq: int, limit: int) -> list[
 def message_frames(*, conversation_id: int, after_seq: int, limit: int) -> list[dict]:
     """Messages after `after_seq` as `message.new` frames (docs/protocol.md)."""
     messages = messages_after(conversation_id=conversation_id, after_seq=after_seq, limit=limit)
-    if not messages:
-        return []
-    conversation = messages[0].conversation
     return [
-        {
-            "type": "message.new",
-            "conversation": m.conversation_id,
-            "seq": m.seq,
-            "client_id": m.client_id,
-            "author_kind": m.author_kind,
-            "author_name": author_name(
-                author_kind=m.author_kind, author=m.author, conversation=conversation
-            ),
-            "body": m.body,
-            "created": m.created_at.isoformat(),
-        }
+        MessageNew.from_message(
+            m, author_name(author_kind=m.author_kind, author=m.author, conversation=m.conversation)
+        ).as_message()
         for m in messages
     ]
 
 
 def notes_for(*, conversation_id: int) -> list[dict]:
     """Internal notes as `note.new` frames, oldest first (staff only)."""
+    notes = InternalNote.objects.filter(conversation_id=conversation_id).select_related(
+        "author", "conversation"
+    )
     return [
-        {
-            "type": "note.new",
-            "conversation": n.conversation_id,
-            "id": n.pk,
-            "client_id": n.client_id,
-            "author_name": author_name(
-                author_kind="staff", author=n.author, conversation=n.conversation
-            ),
-            "body": n.body,
-            "created": n.created_at.isoformat(),
-        }
-        for n in InternalNote.objects.filter(conversation_id=conversation_id).select_related(
-            "author", "conversation"
-        )
+        NoteNew.from_note(
+            n, author_name(author_kind="staff", author=n.author, conversation=n.conversation)
+        ).as_message()
+        for n in notes
     ]
 
 

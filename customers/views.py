@@ -15,7 +15,8 @@ from conversations.errors import DomainError
 from customers import actions, ratelimit
 from customers.forms import IntakeForm
 from customers.models import ChatbotTopic
-from customers.selectors import chat_page_state, chat_strings, service_cards
+from customers.selectors import chat_page_state, service_cards
+from customers.strings import chat_strings
 
 
 def front(request):

@@ -1,17 +1,21 @@
 """Writes started from the professional's side."""
 
-from datetime import timedelta
-
 from django.db import transaction
 from django.utils import timezone
 
-from conversations import actions
+from conversations import actions, selectors
 from conversations.errors import DomainError
 from conversations.models import Conversation, Service
-from staff.models import AuditAction, AuditEntry, CloseReasonOption, Presence, StaffConnection, User
-
-# A socket that has not been heard from for this long no longer counts.
-CONNECTION_STALE_AFTER = timedelta(minutes=3)
+from staff.models import (
+    CONNECTION_STALE_AFTER,
+    AuditAction,
+    AuditEntry,
+    CloseReasonOption,
+    Presence,
+    StaffConnection,
+    User,
+)
+from staff.selectors import conversation_detail
 
 
 def record_audit(
@@ -30,6 +34,23 @@ def record_audit(
         detail=detail[:200],
         address=address,
     )
+
+
+def open_conversation_for_staff(
+    *, user: User, conversation_id: int, address: str | None
+) -> dict | None:
+    """The conversation's details for a professional who may see it, audited;
+    None when it does not exist or is not theirs."""
+    conversation = selectors.conversation_for_staff(user=user, conversation_id=conversation_id)
+    if conversation is None:
+        return None
+    record_audit(
+        user=user,
+        action=AuditAction.OPEN_CONVERSATION,
+        conversation_id=conversation.pk,
+        address=address,
+    )
+    return conversation_detail(conversation=conversation)
 
 
 def transfer_by_ids(

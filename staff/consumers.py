@@ -8,8 +8,6 @@ from collections import deque
 from typing import Any
 
 from channels.db import database_sync_to_async
-from django.contrib.sessions.models import Session
-from django.utils import timezone
 
 from conversations import actions, realtime, selectors
 from conversations.consumers import CLOSE_UNAUTHENTICATED, ChatConsumer
@@ -27,42 +25,15 @@ from conversations.protocol import (
     ProtocolError,
 )
 from staff import actions as staff_actions
-from staff.models import AuditAction, Presence
-from staff.selectors import conversation_detail, has_mfa, staff_socket_state
+from staff.models import Presence
+from staff.selectors import may_use_staff_socket, session_is_active, staff_socket_state
 
 SESSION_CHECK_SECONDS = 60
 
 
 @database_sync_to_async
-def _may_connect(user) -> bool:
-    return bool(user.is_authenticated and user.is_staff and has_mfa(user=user))
-
-
-@database_sync_to_async
-def _session_alive(session_key: str | None) -> bool:
-    return bool(
-        session_key
-        and Session.objects.filter(session_key=session_key, expire_date__gt=timezone.now()).exists()
-    )
-
-
-@database_sync_to_async
 def _can_read(user, conversation_id: int) -> bool:
     return selectors.conversation_for_staff(user=user, conversation_id=conversation_id) is not None
-
-
-@database_sync_to_async
-def _open(user, conversation_id: int, address: str | None) -> dict[str, Any] | None:
-    conversation = selectors.conversation_for_staff(user=user, conversation_id=conversation_id)
-    if conversation is None:
-        return None
-    staff_actions.record_audit(
-        user=user,
-        action=AuditAction.OPEN_CONVERSATION,
-        conversation_id=conversation.pk,
-        address=address,
-    )
-    return conversation_detail(conversation=conversation)
 
 
 class StaffConsumer(ChatConsumer):
@@ -71,7 +42,7 @@ class StaffConsumer(ChatConsumer):
 
     async def setup(self) -> None:
         self.user = self.scope["user"]
-        if not await _may_connect(self.user):
+        if not await database_sync_to_async(may_use_staff_socket)(user=self.user):
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
         self.session_key = self.scope["session"].session_key
@@ -102,7 +73,7 @@ class StaffConsumer(ChatConsumer):
         # A socket outlives page loads: end it when the staff session has ended.
         if time.monotonic() - self.session_checked > SESSION_CHECK_SECONDS:
             self.session_checked = time.monotonic()
-            if not await _session_alive(self.session_key):
+            if not await database_sync_to_async(session_is_active)(session_key=self.session_key):
                 await self.send_error(
                     "session_expired", "Your session has ended. Please log in again."
                 )
@@ -148,7 +119,9 @@ class StaffConsumer(ChatConsumer):
         await super().on_typing_stop(frame)
 
     async def on_conversation_open(self, frame: ConversationOpen) -> None:
-        detail = await _open(self.user, frame.conversation, self.address)
+        detail = await database_sync_to_async(staff_actions.open_conversation_for_staff)(
+            user=self.user, conversation_id=frame.conversation, address=self.address
+        )
         if detail is None:
             raise ProtocolError("not_found")
         await self.send_frame(detail)
@@ -208,7 +181,7 @@ class StaffConsumer(ChatConsumer):
         if event["id"] in self.seen_notes:
             return
         self.seen_notes.append(event["id"])
-        await self.send_frame({k: v for k, v in event.items() if k != "assigned_to"})
+        await self.send_frame(event)
 
     async def queue_changed(self, event: dict[str, Any]) -> None:
         """Staff sockets do not join queue groups; nothing to do."""

@@ -1,6 +1,8 @@
 """Staff accounts and what the professional's side keeps: presence, ready
 texts, close reasons and the audit log. Residents never have accounts."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -36,6 +38,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
+
+
+# A staff socket not heard from for this long no longer counts (crashed process, lost network).
+CONNECTION_STALE_AFTER = timedelta(minutes=3)
 
 
 class StaffConnection(models.Model):

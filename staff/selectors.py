@@ -5,20 +5,38 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from allauth.mfa.models import Authenticator
+from django.contrib.sessions.models import Session
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Min, Q
 from django.utils import timezone
 
 from conversations import selectors
 from conversations.events import ConversationSummary
 from conversations.models import CloseReason, Conversation, ConversationStatus, Service
-from staff.models import CannedReply, CloseReasonOption, Presence, StaffConnection, User
-
-STALE = timedelta(minutes=3)
+from staff.models import (
+    CONNECTION_STALE_AFTER,
+    CannedReply,
+    CloseReasonOption,
+    Presence,
+    StaffConnection,
+    User,
+)
 
 
 def has_mfa(*, user) -> bool:
     """The account has a TOTP authenticator (recovery codes alone do not count)."""
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def may_use_staff_socket(*, user) -> bool:
+    return bool(user.is_authenticated and user.is_staff and has_mfa(user=user))
+
+
+def session_is_active(*, session_key: str | None) -> bool:
+    """The staff session still exists and has not expired (idle timeout, logout)."""
+    return bool(
+        session_key
+        and Session.objects.filter(session_key=session_key, expire_date__gt=timezone.now()).exists()
+    )
 
 
 def staff_socket_state(*, user: User) -> dict[str, Any]:
@@ -106,7 +124,7 @@ def supervisor_figures(*, user: User, now: datetime | None = None) -> dict[str, 
             oldest=Min("created_at", filter=Q(status=ConversationStatus.WAITING)),
         )
     }
-    fresh = now - STALE
+    fresh = now - CONNECTION_STALE_AFTER
     available = {
         row["services"]: row["n"]
         for row in User.objects.filter(
