@@ -1,11 +1,17 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels."""
 
+import asyncio
 import os
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatservice.settings")
 django_asgi_app = get_asgi_application()
+
+# daphne runs no system checks: production refuses to start on a demo database here.
+from chatservice.checks import refuse_unsafe_start  # noqa: E402
+
+refuse_unsafe_start()
 
 # Imported after Django is set up: the routing imports models.
 from channels.auth import AuthMiddlewareStack  # noqa: E402
@@ -14,6 +20,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from chatservice.routing import websocket_urlpatterns  # noqa: E402
+from conversations.realtime import server_loop  # noqa: E402
 
 
 def _http_app():
@@ -24,11 +31,26 @@ def _http_app():
     return django_asgi_app
 
 
-application = ProtocolTypeRouter(
-    {
-        "http": _http_app(),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
+class ServerContext:
+    """Marks everything below it as running inside the server: realtime events
+    published from the database thread are handed to this event loop
+    (conversations.realtime.server_loop) instead of blocking that thread."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        server_loop.set(asyncio.get_running_loop())
+        return await self.app(scope, receive, send)
+
+
+application = ServerContext(
+    ProtocolTypeRouter(
+        {
+            "http": _http_app(),
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
 )

@@ -1,18 +1,26 @@
 """Mechanics shared by the resident and the staff socket.
 
-A consumer parses a frame, calls an action or a selector through
-`database_sync_to_async`, and answers. It also turns channel-layer events into
-frames for its own audience, delivering each conversation's messages to its
-socket in `seq` order with no gaps and no duplicates: a message that arrives
-out of order triggers a fill from the database first.
+A consumer parses a frame, checks who may send it (each handler declares its
+`Access`, checked in `authorize`), calls an action or a selector through
+`database_sync_to_async`, and answers with frames from `conversations.frames`.
+It also turns channel-layer events into frames for its own audience.
+
+Delivery promise (docs/protocol.md): each socket gets every message of a
+conversation it follows once, in `seq` order. When a socket starts following a
+conversation, live messages are held back until the client's `sync` for it
+(which says where the client is) or until HOLD_SECONDS pass; then the gap is
+filled from the database. A live message that arrives out of order also
+triggers a fill first.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
+import time
 from collections import deque
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -20,12 +28,12 @@ from django.conf import settings
 from django.utils import translation
 from pydantic import TypeAdapter
 
-from conversations import actions, realtime, selectors
+from conversations import actions, frames, realtime, selectors
 from conversations.errors import DomainError
 from conversations.events import Receipt, Typing
 from conversations.models import ActorKind
 from conversations.protocol import (
-    PROTOCOL_VERSION,
+    Access,
     Frame,
     MessageReceived,
     MessageSend,
@@ -35,12 +43,17 @@ from conversations.protocol import (
     TypingFrame,
     parse_frame,
 )
+from conversations.ratelimit import TokenBucket, conversation_bucket
 
 logger = logging.getLogger(__name__)
 
 # Close codes (docs/protocol.md).
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NO_CONVERSATION = 4404
+CLOSE_TRY_AGAIN_LATER = 1013
+
+# Live messages wait this long for the client's first `sync` of a conversation.
+HOLD_SECONDS = 5.0
 
 PROTOCOL_ERRORS = {
     "invalid_json": "The frame is not valid JSON.",
@@ -48,39 +61,88 @@ PROTOCOL_ERRORS = {
     "unknown_type": "Unknown frame type.",
     "frame_too_large": "The frame is too large.",
     "binary_not_supported": "Binary frames are not supported.",
-    "forbidden_conversation": "That conversation is not yours.",
-    "not_found": "No such conversation.",
+    "not_found": "No such conversation, or not yours.",
+    "rate_limited": "Too many messages at once; wait a moment.",
 }
+
+Handler = Callable[[Any, Any, int | None], Awaitable[None]]
+
+
+def handles(frame_type: type[Frame], access: Access, *, limited: bool = False):
+    """Declare a handler for an inbound frame type and who may send it. `limited`
+    frames count against the socket's and the conversation's rate limits."""
+
+    def mark(handler: Handler) -> Handler:
+        handler.handles = (frame_type, access, limited)  # type: ignore[attr-defined]
+        return handler
+
+    return mark
 
 
 @database_sync_to_async
-def _messages_after(conversation_id: int, after_seq: int, limit: int) -> list[dict[str, Any]]:
-    return selectors.message_frames(
-        conversation_id=conversation_id, after_seq=after_seq, limit=limit
-    )
+def _messages_after(
+    conversation_id: int, after_seq: int, limit: int
+) -> list[frames.MessageNew]:
+    return [
+        frames.MessageNew(**event.fields())
+        for event in selectors.messages_after(
+            conversation_id=conversation_id, after_seq=after_seq, limit=limit
+        )
+    ]
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
-    """Base for one socket of one page. Subclasses set `frames` and `actor_kind`
-    and implement `conversation_for_frame` and the role's own handlers."""
+    """Base for one socket of one page. Subclasses set `frames`, `frame_types`
+    and `actor_kind`, implement `authorize` and `setup`, and declare a handler
+    for every frame type they accept (checked when the class is created)."""
 
     frames: TypeAdapter
+    frame_types: ClassVar[tuple[type[Frame], ...]] = ()
     actor_kind: ActorKind
+    handlers: ClassVar[dict[type[Frame], tuple[str, Access, bool]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        handlers: dict[type[Frame], tuple[str, Access, bool]] = {}
+        for klass in reversed(cls.__mro__):
+            for name, attribute in vars(klass).items():
+                spec = getattr(attribute, "handles", None)
+                if spec is not None:
+                    handlers[spec[0]] = (name, spec[1], spec[2])
+        cls.handlers = handlers
+        missing = [t.__name__ for t in cls.frame_types if t not in handlers]
+        if missing:
+            raise TypeError(f"{cls.__name__}: no declared handler for {', '.join(missing)}")
 
     async def connect(self) -> None:
-        self.language = "sv"
-        # conversation id -> highest seq delivered to this socket
+        self.language = settings.LANGUAGE_CODE
+        # conversation id -> highest seq sent to this socket, for followed conversations
         self.delivered: dict[int, int] = {}
+        # conversation id -> when its live messages started being held back
+        self.holding: dict[int, float] = {}
         self.joined: set[str] = set()
         self.seen_events: deque[int] = deque(maxlen=256)
-        await self.setup()
+        self.bucket = TokenBucket(
+            rate=settings.CHAT_RATE_PER_SECOND, burst=settings.CHAT_RATE_BURST
+        )
+        try:
+            await self.setup()
+        except Exception:
+            # The database or the channel layer is down: a clear close, not a 500.
+            logger.warning("socket setup failed; refusing the socket for now", exc_info=False)
+            await self.accept()
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
 
     async def setup(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
     async def disconnect(self, code: int) -> None:
         for group in list(self.joined):
-            await self.leave(group)
+            try:
+                await self.leave(group)
+            except Exception:  # the layer is down; its groups expire by themselves
+                logger.warning("leaving a group failed")
+                break
 
     # --- groups -------------------------------------------------------------
     async def join(self, group: str) -> None:
@@ -94,26 +156,42 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def watch_conversation(self, conversation_id: int, last_seq: int) -> None:
-        """Start delivering a conversation's messages from after `last_seq`."""
-        self.delivered.setdefault(conversation_id, last_seq)
+        """Start following a conversation whose messages up to `last_seq` exist;
+        live messages are held until the client's sync (or HOLD_SECONDS)."""
+        if conversation_id in self.delivered:
+            return
+        self.delivered[conversation_id] = last_seq
+        self.holding[conversation_id] = time.monotonic()
         await self.join(realtime.conversation_group(conversation_id))
+        asyncio.get_running_loop().call_later(HOLD_SECONDS, self._schedule_release, conversation_id)
+
+    def _schedule_release(self, conversation_id: int) -> None:
+        if conversation_id in self.holding:
+            # Through the layer, so that it runs in turn with this socket's other events.
+            message = {"type": "hold.release", "conversation": conversation_id}
+            task = asyncio.ensure_future(self.channel_layer.send(self.channel_name, message))
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
     async def unwatch_conversation(self, conversation_id: int) -> None:
         self.delivered.pop(conversation_id, None)
+        self.holding.pop(conversation_id, None)
         await self.leave(realtime.conversation_group(conversation_id))
 
     # --- sending ------------------------------------------------------------
-    async def send_frame(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+    async def send_frame(self, frame: frames.OutFrame) -> None:
+        await self.send(text_data=frame.render())
 
-    async def send_error(self, code: str, message: str = "", **extra: Any) -> None:
-        frame = {
-            "type": "error",
-            "code": code,
-            "message": message or PROTOCOL_ERRORS.get(code, code),
-        }
-        frame.update({k: v for k, v in extra.items() if v is not None})
-        await self.send_frame(frame)
+    async def send_error(
+        self, code: str, message: str = "", *, client_id: str | None = None, **extra: Any
+    ) -> None:
+        await self.send_frame(
+            frames.Error(
+                code=code,
+                message=message or PROTOCOL_ERRORS.get(code, code),
+                client_id=client_id,
+                **extra,
+            )
+        )
 
     def is_new_event(self, event_id: int) -> bool:
         """False for a change this socket already heard through another group."""
@@ -129,16 +207,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except ProtocolError as exc:
             await self.send_error(exc.code, detail=exc.detail or None)
             return
-        handler = getattr(self, "on_" + frame.type.replace(".", "_"))  # type: ignore[attr-defined]
+        name, access, limited = self.handlers[type(frame)]
         ref = getattr(frame, "client_id", None)
         try:
             with translation.override(self.language):
-                await handler(frame)
+                conversation_id = await self.authorize(frame, access)
+                if limited:
+                    self.check_rate(conversation_id)
+                await getattr(self, name)(frame, conversation_id)
         except DomainError as exc:
             with translation.override(self.language):
                 await self.send_error(exc.code, exc.message, client_id=ref)
         except ProtocolError as exc:
-            await self.send_error(exc.code, client_id=ref)
+            await self.send_error(
+                exc.code, client_id=ref, retry_after=getattr(exc, "retry_after", None)
+            )
         except Exception:
             # Never a traceback to the client; the log has the type and trace, no frame content.
             logger.exception("frame %s failed", frame.type)  # type: ignore[attr-defined]
@@ -146,16 +229,27 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 "server_error", "Something went wrong; please try again.", client_id=ref
             )
 
-    async def conversation_for_frame(self, frame: Frame, *, write: bool) -> int:
-        """The conversation id a frame addresses, after the role's permission check.
-        Raises ProtocolError('forbidden_conversation' / 'not_found')."""
+    async def authorize(self, frame: Frame, access: Access) -> int | None:
+        """The conversation a frame addresses once the sender may send it there
+        (None for Access.SOCKET). "Not yours" and "does not exist" are one answer,
+        `not_found`, so that ids cannot be probed."""
         raise NotImplementedError
 
-    async def on_ping(self, frame: Ping) -> None:
-        await self.send_frame({"type": "pong"})
+    def check_rate(self, conversation_id: int | None) -> None:
+        wait = self.bucket.take()
+        if not wait and conversation_id is not None:
+            wait = conversation_bucket(conversation_id).take()
+        if wait:
+            error = ProtocolError("rate_limited")
+            error.retry_after = round(wait, 1)  # type: ignore[attr-defined]
+            raise error
 
-    async def on_message_send(self, frame: MessageSend) -> None:
-        conversation_id = await self.conversation_for_frame(frame, write=True)
+    @handles(Ping, Access.SOCKET)
+    async def on_ping(self, frame: Ping, conversation_id: None) -> None:
+        await self.send_frame(frames.Pong())
+
+    @handles(MessageSend, Access.PARTICIPANT, limited=True)
+    async def on_message_send(self, frame: MessageSend, conversation_id: int) -> None:
         body, masked = self.prepare_body(frame.body)
         result = await database_sync_to_async(actions.post_message)(
             conversation_id=conversation_id,
@@ -166,23 +260,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
             identity_codes_masked=masked,
         )
         await self.send_frame(
-            {
-                "type": "message.ack",
-                "conversation": conversation_id,
-                "client_id": frame.client_id,
-                "seq": result.message.seq,
-                "created": result.message.created_at.isoformat(),
-                "duplicate": not result.created,
-                "masked": masked > 0,
-            }
+            frames.MessageAck(
+                conversation=conversation_id,
+                client_id=frame.client_id,
+                seq=result.message.seq,
+                created=result.message.created_at.isoformat(),
+                duplicate=not result.created,
+                masked=masked > 0,
+            )
         )
 
     def prepare_body(self, body: str) -> tuple[str, int]:
         """The body to store, and how many identity codes were masked in it."""
         return body, 0
 
-    async def on_message_received(self, frame: MessageReceived) -> None:
-        conversation_id = await self.conversation_for_frame(frame, write=True)
+    @handles(MessageReceived, Access.PARTICIPANT)
+    async def on_message_received(self, frame: MessageReceived, conversation_id: int) -> None:
+        await database_sync_to_async(actions.mark_seen)(
+            conversation_id=conversation_id, by=self.actor_kind, seq=frame.seq
+        )
         await realtime.send_now_async(
             Receipt(
                 conversation=conversation_id,
@@ -192,38 +288,45 @@ class ChatConsumer(AsyncWebsocketConsumer):
             )
         )
 
-    async def on_sync(self, frame: SyncRequest) -> None:
-        conversation_id = await self.conversation_for_frame(frame, write=False)
-        after = frame.after_seq
+    @handles(SyncRequest, Access.READER)
+    async def on_sync(self, frame: SyncRequest, conversation_id: int) -> None:
+        self.holding.pop(conversation_id, None)
+        await self.send_frame(
+            frames.SyncDone(
+                conversation=conversation_id,
+                last_seq=await self.replay(conversation_id, frame.after_seq),
+            )
+        )
+
+    async def replay(self, conversation_id: int, after_seq: int) -> int:
+        """Send the messages after `after_seq` up to the newest; the newest seq."""
+        last = after_seq
         while True:
-            batch = await _messages_after(conversation_id, after, settings.CHAT_SYNC_BATCH)
+            batch = await _messages_after(conversation_id, last, settings.CHAT_SYNC_BATCH)
             for message in batch:
                 await self.send_frame(message)
             if batch:
-                after = batch[-1]["seq"]
-                # Only what was really sent moves the mark: a client that claims
-                # more than exists must not make the socket skip later messages.
-                if conversation_id in self.delivered:
-                    self.delivered[conversation_id] = max(self.delivered[conversation_id], after)
+                last = batch[-1].seq
             if len(batch) < settings.CHAT_SYNC_BATCH:
                 break
-        await self.send_frame(
-            {"type": "sync.done", "conversation": conversation_id, "last_seq": after}
-        )
+        if not batch and last == after_seq:
+            # Nothing after the client's number: answer the real newest seq, which
+            # may be lower (a client that claims more must not skip what follows).
+            last = min(last, await database_sync_to_async(selectors.last_seq)(
+                conversation_id=conversation_id
+            ))
+        # Only what was really sent moves the mark.
+        if conversation_id in self.delivered:
+            self.delivered[conversation_id] = max(self.delivered[conversation_id], last)
+        return last
 
-    async def on_typing_start(self, frame: TypingFrame) -> None:
-        await self._typing(frame, active=True)
-
-    async def on_typing_stop(self, frame: TypingFrame) -> None:
-        await self._typing(frame, active=False)
-
-    async def _typing(self, frame: TypingFrame, *, active: bool) -> None:
-        conversation_id = await self.conversation_for_frame(frame, write=True)
+    @handles(TypingFrame, Access.PARTICIPANT)
+    async def on_typing(self, frame: TypingFrame, conversation_id: int) -> None:
         await realtime.send_now_async(
             Typing(
                 conversation=conversation_id,
                 author_kind=self.actor_kind,
-                active=active,
+                active=frame.type == "typing.start",
                 sender=self.channel_name,
             )
         )
@@ -234,38 +337,43 @@ class ChatConsumer(AsyncWebsocketConsumer):
         conversation_id, seq = event["conversation"], event["seq"]
         delivered = self.delivered.get(conversation_id)
         if delivered is None:
-            return  # not watching (any more)
+            return  # not following (any more)
+        if conversation_id in self.holding:
+            if time.monotonic() - self.holding[conversation_id] < HOLD_SECONDS:
+                return  # the client's sync will bring it from the database
+            await self.release(conversation_id)
+            return
         if seq <= delivered:
             return
         if seq > delivered + 1:
             for message in await _messages_after(conversation_id, delivered, seq - delivered - 1):
                 await self.send_frame(message)
-        await self.send_frame(event)
+        await self.send_frame(frames.from_event(frames.MessageNew, event))
         self.delivered[conversation_id] = seq
+
+    async def hold_release(self, event: dict[str, Any]) -> None:
+        if event["conversation"] in self.holding:
+            await self.release(event["conversation"])
+
+    async def release(self, conversation_id: int) -> None:
+        """No sync came: deliver from where the socket started following."""
+        self.holding.pop(conversation_id, None)
+        await self.replay(conversation_id, self.delivered[conversation_id])
 
     async def receipt_changed(self, event: dict[str, Any]) -> None:
         if event["sender"] == self.channel_name:
             return
         await self.send_frame(
-            {
-                "type": "message.delivered",
-                "conversation": event["conversation"],
-                "seq": event["seq"],
-            }
+            frames.MessageDelivered(conversation=event["conversation"], seq=event["seq"])
         )
 
     async def typing_changed(self, event: dict[str, Any]) -> None:
         if event["sender"] == self.channel_name:
             return
         await self.send_frame(
-            {
-                "type": "typing",
-                "conversation": event["conversation"],
-                "author_kind": event["author_kind"],
-                "active": event["active"],
-            }
+            frames.Typing(
+                conversation=event["conversation"],
+                author_kind=event["author_kind"],
+                active=event["active"],
+            )
         )
-
-    @classmethod
-    def hello(cls, role: str, **fields: Any) -> dict[str, Any]:
-        return {"type": "hello", "protocol": PROTOCOL_VERSION, "role": role, **fields}

@@ -11,10 +11,13 @@ MESSAGES = {
     "not_assigned": _("This conversation is not assigned to you."),
     "limit_reached": _("You already have as many active chats as you can take."),
     "invalid_transfer": _("This conversation cannot be transferred there."),
+    "colleague_unavailable": _("Your colleague is away right now; choose someone else."),
+    "colleague_limit_reached": _("Your colleague already has as many chats as they can take."),
     "invalid_input": _("Some of the information is missing or not valid."),
     "empty_message": _("The message is empty."),
     "message_too_long": _("The message is too long."),
     "resident_left": _("The resident has left the conversation."),
+    "not_found": _("No such conversation, or it is not yours."),
 }
 
 

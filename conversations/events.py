@@ -1,8 +1,14 @@
-"""Typed realtime events, named `<noun>.<verb>`.
+"""Typed realtime events, named `<noun>.<verb>`: what happened, as data.
 
-Actions build these and hand them to `realtime.publish`; consumers receive them
-as channel-layer messages (handler `message_new` for `message.new`) and render
-them into frames for their own audience. Fields are plain JSON types.
+Actions build these and hand them to `realtime.publish`, which sends
+`as_message()` over the channel layer; a consumer receives it in the handler
+named after the type (`message.new` → `message_new`) and turns it into the
+frames its own audience may see, with the constructors in
+`conversations.frames`. Fields are plain JSON types.
+
+Events and frames are named alike where the frame passes the event on
+(`message.new`, `note.new`, `conversation.changed`); where a socket renders
+its own view of an event, docs/protocol.md's table of events names the frames.
 """
 
 from __future__ import annotations
@@ -17,7 +23,11 @@ from conversations.models import Conversation, InternalNote, Message
 class Event:
     type: ClassVar[str]
 
+    def fields(self) -> dict[str, Any]:
+        return asdict(self)
+
     def as_message(self) -> dict[str, Any]:
+        """The channel-layer message: the type names the consumers' handler."""
         return {"type": self.type, **asdict(self)}
 
 
@@ -85,6 +95,9 @@ class ConversationSummary:
     assigned_to: int | None
     resident_left: bool
     last_seq: int
+    # Highest seq the resident's device has shown: the professional's "delivered".
+    resident_seen_seq: int = 0
+    resident_connected: bool = True
 
     @classmethod
     def of(cls, conversation: Conversation) -> ConversationSummary:
@@ -99,6 +112,7 @@ class ConversationSummary:
             assigned_to=conversation.assigned_to_id,
             resident_left=conversation.resident_left_at is not None,
             last_seq=conversation.last_seq,
+            resident_seen_seq=conversation.resident_seen_seq,
         )
 
 
@@ -116,6 +130,7 @@ class ConversationChanged(Event):
     conversation: ConversationSummary
     professional_name: str = ""
     close_reason: str = ""
+    system_close_code: str = ""
     previous_service: int | None = None
 
 
@@ -150,3 +165,14 @@ class Typing(Event):
     author_kind: str
     active: bool
     sender: str
+
+
+@dataclass(frozen=True)
+class SessionEnded(Event):
+    """A professional's login session ended (logout, deactivation): their sockets
+    of that session close. `session` is a digest of the session key, or empty
+    for every session of the user."""
+
+    type: ClassVar[str] = "session.ended"
+    user: int
+    session: str = ""

@@ -1,16 +1,23 @@
 """The one place that publishes to the channel layer, and decides who hears what.
 
-Actions call `publish(event)` inside their transaction; the event is sent only
-after the commit, so clients never see rows that do not exist. Delivery over
-the layer is best effort: messages are persisted first and a client that
-missed something recovers it with `sync` (see docs/protocol.md).
+Actions call `publish(event)` inside their transaction. The recipients and the
+channel-layer message are computed there and then, so a routing mistake fails
+inside the action (and its test), not later in a background task; the send
+happens only after the commit, so clients never see rows that do not exist.
+Delivery over the layer is best effort: messages are persisted first and a
+client that missed something recovers it with `sync` (see docs/protocol.md).
 """
+
+from __future__ import annotations
 
 import asyncio
 import logging
 import weakref
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
 
-from asgiref.sync import SyncToAsync, async_to_sync
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -21,10 +28,20 @@ from conversations.events import (
     NoteNew,
     QueueChanged,
     Receipt,
+    SessionEnded,
     Typing,
 )
 
 logger = logging.getLogger(__name__)
+
+# The server's event loop, set by the ASGI entry point (chatservice/asgi.py) for
+# everything that runs inside a request or socket. asgiref copies the context into
+# its `sync_to_async` threads, so actions running in the database thread find the
+# loop here and hand their events to it without waiting.
+server_loop: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar("server_loop", default=None)
+
+# A publisher queue longer than this is logged (the layer is slower than the writes).
+QUEUE_WARN_AT = 1000
 
 
 def conversation_group(conversation_id: int) -> str:
@@ -75,53 +92,104 @@ def recipients(event: Event) -> list[str]:
         return groups
     if isinstance(event, QueueChanged):
         return [queue_group(event.service)]
+    if isinstance(event, SessionEnded):
+        return [staff_group(event.user)]
     raise TypeError(f"no route for {type(event).__name__}")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """An event ready to send: its channel-layer message and its groups."""
+
+    event: Event
+    message: dict[str, Any]
+    groups: tuple[str, ...]
+
+    @classmethod
+    def of(cls, event: Event) -> Outgoing:
+        return cls(event=event, message=event.as_message(), groups=tuple(recipients(event)))
 
 
 def publish(event: Event) -> None:
     """Send `event` to its recipients once the surrounding transaction commits."""
-    transaction.on_commit(lambda: send_now(event))
+    outgoing = Outgoing.of(event)
+    transaction.on_commit(lambda: send_now(outgoing))
 
 
-def send_now(event: Event) -> None:
+def send_now(outgoing: Outgoing) -> None:
     """Send from synchronous code without waiting for the send.
 
     Actions run in asgiref's single database thread; waiting there for the event
     loop to finish each group_send would hold up every other conversation's
-    writes. The event is handed to one publisher task per event loop, which sends
-    in commit order. Outside a server (management commands, tasks) it is sent
-    directly."""
-    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
-    if loop is None or not loop.is_running():
-        async_to_sync(send_now_async)(event)
+    writes. Inside the server the event is handed to one publisher task per event
+    loop, which sends in commit order. Elsewhere (management commands, Celery
+    tasks) it is sent directly."""
+    loop = server_loop.get()
+    if loop is None or loop.is_closed():
+        async_to_sync(_send)(outgoing)
         return
-    loop.call_soon_threadsafe(_enqueue, loop, event)
-
-
-_publishers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _enqueue(loop: asyncio.AbstractEventLoop, event: Event) -> None:
-    queue = _publishers.get(loop)
-    if queue is None:
-        queue = _publishers[loop] = asyncio.Queue()
-        loop.create_task(_publish_in_order(queue))
-    queue.put_nowait(event)
-
-
-async def _publish_in_order(queue: asyncio.Queue) -> None:
-    while True:
-        await send_now_async(await queue.get())
+    loop.call_soon_threadsafe(_enqueue, loop, outgoing)
 
 
 async def send_now_async(event: Event) -> None:
-    """Send immediately; for ephemeral events that have no transaction (typing)."""
+    """Send immediately from async code; for ephemeral events that have no
+    transaction (typing, receipts)."""
+    await _send(Outgoing.of(event))
+
+
+class Publisher:
+    """One per event loop: sends queued events in order. Any exception is logged
+    and the loop goes on with the next event (a dead publisher would silently
+    end live delivery for the whole process)."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[Outgoing] = asyncio.Queue()
+        self.warned = False
+
+    def put(self, outgoing: Outgoing) -> None:
+        self.queue.put_nowait(outgoing)
+        size = self.queue.qsize()
+        if size >= QUEUE_WARN_AT and not self.warned:
+            self.warned = True
+            logger.warning("realtime publisher queue at %d events", size)
+        elif size < QUEUE_WARN_AT // 2:
+            self.warned = False
+
+    async def run(self) -> None:
+        while True:
+            outgoing = await self.queue.get()
+            try:
+                await _send(outgoing)
+            except Exception:
+                logger.exception("publishing %s failed", outgoing.event.type)
+
+
+_publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Publisher] = (
+    weakref.WeakKeyDictionary()
+)
+_tasks: set[asyncio.Task] = set()
+
+
+def publisher_for(loop: asyncio.AbstractEventLoop) -> Publisher:
+    publisher = _publishers.get(loop)
+    if publisher is None:
+        publisher = _publishers[loop] = Publisher()
+        task = loop.create_task(publisher.run())
+        _tasks.add(task)  # keep a reference: the loop holds tasks only weakly
+        task.add_done_callback(_tasks.discard)
+    return publisher
+
+
+def _enqueue(loop: asyncio.AbstractEventLoop, outgoing: Outgoing) -> None:
+    publisher_for(loop).put(outgoing)
+
+
+async def _send(outgoing: Outgoing) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    message = event.as_message()
-    for group in recipients(event):
+    for group in outgoing.groups:
         try:
-            await layer.group_send(group, message)
+            await layer.group_send(group, outgoing.message)
         except Exception:  # the layer is down: the data is stored, clients resync
-            logger.exception("publishing %s to %s failed", event.type, group)
+            logger.warning("publishing %s to %s failed", outgoing.event.type, group.split(".")[0])

@@ -89,21 +89,30 @@ def active_count_for_staff(*, user) -> int:
     return Conversation.objects.filter(assigned_to=user, status=ConversationStatus.ACTIVE).count()
 
 
+# Residents whose page is gone (no open socket) keep their place for a grace
+# period, but other residents' positions and wait estimates do not count them.
+PRESENT = Q(resident_disconnected_at__isnull=True)
+
+
 def waiting_ids(*, service_id: int) -> list[int]:
-    """The order of one service's queue, oldest first."""
+    """The order of one service's queue, oldest first, without residents who are
+    disconnected (conversations.actions.connections)."""
     return list(
-        Conversation.objects.filter(service_id=service_id, status=ConversationStatus.WAITING)
+        Conversation.objects.filter(
+            PRESENT, service_id=service_id, status=ConversationStatus.WAITING
+        )
         .order_by("created_at", "id")
         .values_list("id", flat=True)
     )
 
 
 def queue_position(*, conversation: Conversation) -> int | None:
-    """1 for the first in line; None when the conversation is not waiting."""
+    """1 for the first in line; None when the conversation is not waiting.
+    Disconnected residents ahead do not count."""
     if conversation.status != ConversationStatus.WAITING:
         return None
     ahead = Conversation.objects.filter(
-        service_id=conversation.service_id, status=ConversationStatus.WAITING
+        PRESENT, service_id=conversation.service_id, status=ConversationStatus.WAITING
     ).filter(
         Q(created_at__lt=conversation.created_at)
         | Q(created_at=conversation.created_at, id__lt=conversation.pk)
@@ -145,11 +154,12 @@ def estimated_wait_minutes(*, position: int | None, minutes_per_position: float)
 
 
 def queue_lengths(*, service_ids: Iterable[int]) -> dict[int, int]:
-    """Waiting conversations per service, in one query."""
+    """Waiting conversations per service, in one query; disconnected residents
+    are not counted."""
     service_ids = list(service_ids)
     counts = dict(
         Conversation.objects.filter(
-            service_id__in=list(service_ids), status=ConversationStatus.WAITING
+            PRESENT, service_id__in=list(service_ids), status=ConversationStatus.WAITING
         )
         .values("service_id")
         .annotate(n=Count("id"))
@@ -158,35 +168,39 @@ def queue_lengths(*, service_ids: Iterable[int]) -> dict[int, int]:
     return {sid: counts.get(sid, 0) for sid in service_ids}
 
 
-def messages_after(*, conversation_id: int, after_seq: int, limit: int) -> list[Message]:
-    """Messages with seq > after_seq, in order, at most `limit`."""
-    return list(
+def messages_after(*, conversation_id: int, after_seq: int, limit: int) -> list[MessageNew]:
+    """Messages with seq > after_seq, in order, at most `limit`, as the events
+    that delivered them live."""
+    messages = (
         Message.objects.filter(conversation_id=conversation_id, seq__gt=after_seq)
         .select_related("author", "conversation")
         .order_by("seq")[:limit]
     )
-
-
-def message_frames(*, conversation_id: int, after_seq: int, limit: int) -> list[dict]:
-    """Messages after `after_seq` as `message.new` frames (docs/protocol.md)."""
-    messages = messages_after(conversation_id=conversation_id, after_seq=after_seq, limit=limit)
     return [
         MessageNew.from_message(
             m, author_name(author_kind=m.author_kind, author=m.author, conversation=m.conversation)
-        ).as_message()
+        )
         for m in messages
     ]
 
 
-def notes_for(*, conversation_id: int) -> list[dict]:
-    """Internal notes as `note.new` frames, oldest first (staff only)."""
+def last_seq(*, conversation_id: int) -> int:
+    """The newest message's seq (0 when none, or no such conversation)."""
+    return (
+        Conversation.objects.filter(pk=conversation_id).values_list("last_seq", flat=True).first()
+        or 0
+    )
+
+
+def notes_for(*, conversation_id: int) -> list[NoteNew]:
+    """Internal notes, oldest first (staff only)."""
     notes = InternalNote.objects.filter(conversation_id=conversation_id).select_related(
         "author", "conversation"
     )
     return [
         NoteNew.from_note(
             n, author_name(author_kind="staff", author=n.author, conversation=n.conversation)
-        ).as_message()
+        )
         for n in notes
     ]
 

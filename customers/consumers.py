@@ -7,10 +7,17 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from conversations import actions, realtime, selectors
-from conversations.consumers import CLOSE_NO_CONVERSATION, ChatConsumer
+from conversations import actions, frames, realtime, selectors
+from conversations.consumers import CLOSE_NO_CONVERSATION, ChatConsumer, handles
 from conversations.models import ActorKind, ConversationStatus
-from conversations.protocol import RESIDENT_FRAMES, ConversationLeave, Frame, ProtocolError
+from conversations.protocol import (
+    RESIDENT_FRAME_TYPES,
+    RESIDENT_FRAMES,
+    Access,
+    ConversationLeave,
+    Frame,
+    ProtocolError,
+)
 from customers.selectors import resident_state
 from identity import hetu
 
@@ -25,6 +32,7 @@ def _state_for_session(session) -> dict[str, Any] | None:
 
 class ResidentConsumer(ChatConsumer):
     frames = RESIDENT_FRAMES
+    frame_types = RESIDENT_FRAME_TYPES
     actor_kind = ActorKind.RESIDENT
 
     async def setup(self) -> None:
@@ -42,22 +50,26 @@ class ResidentConsumer(ChatConsumer):
         await self.watch_conversation(self.conversation_id, state["last_seq"])
         if self.status == ConversationStatus.WAITING:
             await self.join(realtime.queue_group(self.service_id))
-        await self.send_frame(self.hello("resident", conversation=state))
+        await self.send_frame(
+            frames.ResidentHello(conversation=frames.ResidentConversation(**state))
+        )
 
-    async def conversation_for_frame(self, frame: Frame, *, write: bool) -> int:
+    async def authorize(self, frame: Frame, access: Access) -> int | None:
+        """Every conversation frame addresses the session's own conversation."""
+        if access == Access.SOCKET:
+            return None
         requested = getattr(frame, "conversation", None)
         if requested is not None and requested != self.conversation_id:
-            raise ProtocolError("forbidden_conversation")
+            raise ProtocolError("not_found")
         return self.conversation_id
 
     def prepare_body(self, body: str) -> tuple[str, int]:
         """Residents never store an identity code in the chat: mask it first."""
         return hetu.mask(body)
 
-    async def on_conversation_leave(self, frame: ConversationLeave) -> None:
-        await database_sync_to_async(actions.mark_resident_left)(
-            conversation_id=self.conversation_id
-        )
+    @handles(ConversationLeave, Access.PARTICIPANT)
+    async def on_conversation_leave(self, frame: ConversationLeave, conversation_id: int) -> None:
+        await database_sync_to_async(actions.mark_resident_left)(conversation_id=conversation_id)
 
     # --- channel-layer events -------------------------------------------------
     async def conversation_changed(self, event: dict[str, Any]) -> None:
@@ -72,15 +84,14 @@ class ResidentConsumer(ChatConsumer):
                 self.position = None
                 await self.join(realtime.queue_group(self.service_id))
         await self.send_frame(
-            {
-                "type": "conversation.state",
-                "conversation": summary["id"],
-                "change": event["change"],
-                "status": self.status,
-                "professional_name": event["professional_name"],
-                "resident_left": summary["resident_left"],
-                "close_reason": event["close_reason"],
-            }
+            frames.ConversationState(
+                conversation=summary["id"],
+                change=event["change"],
+                status=self.status,
+                professional_name=event["professional_name"],
+                resident_left=summary["resident_left"],
+                close_reason=event["system_close_code"],
+            )
         )
 
     async def queue_changed(self, event: dict[str, Any]) -> None:
@@ -92,6 +103,4 @@ class ResidentConsumer(ChatConsumer):
         position = waiting.index(self.conversation_id) + 1
         if position != self.position:
             self.position = position
-            await self.send_frame(
-                {"type": "queue.position", "position": position, "waiting": len(waiting)}
-            )
+            await self.send_frame(frames.QueuePosition(position=position, waiting=len(waiting)))

@@ -4,17 +4,18 @@ conversations assigned to them."""
 from __future__ import annotations
 
 import time
-from collections import deque
 from typing import Any
 
 from channels.db import database_sync_to_async
 
-from conversations import actions, realtime, selectors
-from conversations.consumers import CLOSE_UNAUTHENTICATED, ChatConsumer
+from conversations import actions, frames, realtime, selectors
+from conversations.consumers import CLOSE_UNAUTHENTICATED, ChatConsumer, handles
 from conversations.errors import DomainError
 from conversations.models import ActorKind, ConversationStatus
 from conversations.protocol import (
+    STAFF_FRAME_TYPES,
     STAFF_FRAMES,
+    Access,
     ConversationClaim,
     ConversationClose,
     ConversationOpen,
@@ -23,7 +24,9 @@ from conversations.protocol import (
     NoteAdd,
     PresenceSet,
     ProtocolError,
+    SyncRequest,
 )
+from identity import hetu
 from staff import actions as staff_actions
 from staff.models import Presence
 from staff.selectors import may_use_staff_socket, session_is_active, staff_socket_state
@@ -38,6 +41,7 @@ def _can_read(user, conversation_id: int) -> bool:
 
 class StaffConsumer(ChatConsumer):
     frames = STAFF_FRAMES
+    frame_types = STAFF_FRAME_TYPES
     actor_kind = ActorKind.STAFF
 
     async def setup(self) -> None:
@@ -46,9 +50,9 @@ class StaffConsumer(ChatConsumer):
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
         self.session_key = self.scope["session"].session_key
-        self.seen_notes: deque[int] = deque(maxlen=256)
         self.session_checked = time.monotonic()
         self.address = (self.scope.get("client") or [None])[0]
+        self.audited: set[int] = set()
         state = await database_sync_to_async(staff_socket_state)(user=self.user)
         await self.accept()
         await database_sync_to_async(staff_actions.socket_opened)(
@@ -60,7 +64,7 @@ class StaffConsumer(ChatConsumer):
         await self.join(realtime.staff_group(self.user.pk))
         for summary in state["active"]:
             await self.watch_conversation(summary["id"], summary["last_seq"])
-        await self.send_frame(self.hello("staff", **state))
+        await self.send_frame(frames.StaffHello(**state))
 
     async def disconnect(self, code: int) -> None:
         await super().disconnect(code)
@@ -90,77 +94,88 @@ class StaffConsumer(ChatConsumer):
         await super().unwatch_conversation(conversation_id)
         await self.leave(realtime.conversation_staff_group(conversation_id))
 
-    async def conversation_for_frame(self, frame: Frame, *, write: bool) -> int:
+    async def authorize(self, frame: Frame, access: Access) -> int | None:
+        """PARTICIPANT: a conversation assigned to this professional and followed
+        by this socket (the action re-checks the assignment in the database).
+        READER: one they may read: in their services, or assigned to them."""
+        if access == Access.SOCKET:
+            return None
         conversation_id = getattr(frame, "conversation", None)
         if conversation_id is None:
             raise ProtocolError("invalid_frame", "conversation")
-        if conversation_id in self.delivered or write:
-            # Writing needs the conversation assigned to this professional; the
-            # action checks that against the database.
+        if conversation_id in self.delivered:
             return conversation_id
         if not await _can_read(self.user, conversation_id):
             raise ProtocolError("not_found")
+        if access == Access.PARTICIPANT:
+            raise DomainError("not_assigned")
         return conversation_id
 
-    def _require_watched(self, conversation_id: int | None) -> None:
-        if conversation_id not in self.delivered:
-            raise DomainError("not_assigned")
+    def prepare_body(self, body: str) -> tuple[str, int]:
+        """No identity code is stored in a message, whoever writes it."""
+        return hetu.mask(body)
 
-    async def on_message_received(self, frame) -> None:
-        self._require_watched(frame.conversation)
-        await super().on_message_received(frame)
+    async def on_sync(self, frame: SyncRequest, conversation_id: int) -> None:
+        # Reading a conversation this socket does not serve is audited, once per socket.
+        if conversation_id not in self.delivered and conversation_id not in self.audited:
+            await database_sync_to_async(staff_actions.audit_read)(
+                user=self.user, conversation_id=conversation_id, address=self.address
+            )
+            self.audited.add(conversation_id)
+        await super().on_sync(frame, conversation_id)
 
-    async def on_typing_start(self, frame) -> None:
-        self._require_watched(frame.conversation)
-        await super().on_typing_start(frame)
-
-    async def on_typing_stop(self, frame) -> None:
-        self._require_watched(frame.conversation)
-        await super().on_typing_stop(frame)
-
-    async def on_conversation_open(self, frame: ConversationOpen) -> None:
+    @handles(ConversationOpen, Access.READER)
+    async def on_conversation_open(self, frame: ConversationOpen, conversation_id: int) -> None:
         detail = await database_sync_to_async(staff_actions.open_conversation_for_staff)(
-            user=self.user, conversation_id=frame.conversation, address=self.address
+            user=self.user, conversation_id=conversation_id, address=self.address
         )
         if detail is None:
             raise ProtocolError("not_found")
-        await self.send_frame(detail)
+        await self.send_frame(frames.ConversationDetail(**detail))
 
-    async def on_conversation_claim(self, frame: ConversationClaim) -> None:
+    @handles(ConversationClaim, Access.READER)
+    async def on_conversation_claim(self, frame: ConversationClaim, conversation_id: int) -> None:
         conversation = await database_sync_to_async(actions.claim_conversation)(
-            conversation_id=frame.conversation,
+            conversation_id=conversation_id,
             professional=self.user,
             max_active=self.user.max_active_chats,
         )
         await self.watch_conversation(conversation.pk, conversation.last_seq)
 
-    async def on_conversation_close(self, frame: ConversationClose) -> None:
+    @handles(ConversationClose, Access.PARTICIPANT)
+    async def on_conversation_close(self, frame: ConversationClose, conversation_id: int) -> None:
         await database_sync_to_async(staff_actions.close_with_reason)(
-            conversation_id=frame.conversation, professional=self.user, reason_code=frame.reason
+            conversation_id=conversation_id, professional=self.user, reason_code=frame.reason
         )
 
-    async def on_conversation_transfer(self, frame: ConversationTransfer) -> None:
+    @handles(ConversationTransfer, Access.PARTICIPANT)
+    async def on_conversation_transfer(
+        self, frame: ConversationTransfer, conversation_id: int
+    ) -> None:
         await database_sync_to_async(staff_actions.transfer_by_ids)(
-            conversation_id=frame.conversation,
+            conversation_id=conversation_id,
             by=self.user,
             to_service_id=frame.to_service,
             to_professional_id=frame.to_professional,
             note=frame.note,
         )
 
-    async def on_note_add(self, frame: NoteAdd) -> None:
+    @handles(NoteAdd, Access.READER, limited=True)
+    async def on_note_add(self, frame: NoteAdd, conversation_id: int) -> None:
+        body, _masked = hetu.mask(frame.body)
         await database_sync_to_async(actions.add_note)(
-            conversation_id=frame.conversation,
+            conversation_id=conversation_id,
             author=self.user,
-            body=frame.body,
+            body=body,
             client_id=frame.client_id,
         )
 
-    async def on_presence_set(self, frame: PresenceSet) -> None:
+    @handles(PresenceSet, Access.SOCKET)
+    async def on_presence_set(self, frame: PresenceSet, conversation_id: None) -> None:
         await database_sync_to_async(staff_actions.set_presence)(
             user=self.user, presence=Presence(frame.presence)
         )
-        await self.send_frame({"type": "presence.changed", "presence": frame.presence})
+        await self.send_frame(frames.PresenceChanged(presence=frame.presence))
 
     # --- channel-layer events -------------------------------------------------
     async def conversation_changed(self, event: dict[str, Any]) -> None:
@@ -175,13 +190,10 @@ class StaffConsumer(ChatConsumer):
             await self.watch_conversation(summary["id"], summary["last_seq"])
         elif summary["id"] in self.delivered:
             await self.unwatch_conversation(summary["id"])
-        await self.send_frame({**event, "type": "conversation.changed"})
+        await self.send_frame(frames.from_event(frames.ConversationChanged, event))
 
     async def note_new(self, event: dict[str, Any]) -> None:
-        if event["id"] in self.seen_notes:
+        # Heard through the conversation's staff group and the assignee's group.
+        if not self.is_new_event(-event["id"]):
             return
-        self.seen_notes.append(event["id"])
-        await self.send_frame(event)
-
-    async def queue_changed(self, event: dict[str, Any]) -> None:
-        """Staff sockets do not join queue groups; nothing to do."""
+        await self.send_frame(frames.from_event(frames.NoteNew, event))

@@ -128,6 +128,22 @@ class Socket:
     async def send_text(self, text: str):
         await self.comm.send_to(text_data=text)
 
+    async def sync(self, conversation: int | None, after_seq: int) -> None:
+        """What every client does when it starts showing a conversation: say where
+        it is, which also starts live delivery (docs/protocol.md)."""
+        frame: dict = {"type": "sync", "after_seq": after_seq}
+        if conversation is not None:
+            frame["conversation"] = conversation
+        await self.send(frame)
+        await self.recv_until("sync.done")
+
+    async def sync_followed(self) -> None:
+        """Sync every conversation the hello says this socket follows, from its newest seq."""
+        if self.hello.get("role") == "resident":
+            await self.sync(None, self.hello["conversation"]["last_seq"])
+        for summary in self.hello.get("active", []):
+            await self.sync(summary["id"], summary["last_seq"])
+
     async def recv(self, timeout: float = 3):
         return await self.comm.receive_json_from(timeout=timeout)
 
@@ -158,6 +174,7 @@ async def open_socket():
             hello = await sock.recv()
             assert hello["type"] == "hello", hello
             sock.hello = hello
+            await sock.sync_followed()
         return sock
 
     yield _open
@@ -214,9 +231,42 @@ def totp_now(secret: str) -> str:
     return f"{value % 1_000_000:06d}"
 
 
+@pytest.fixture
+def published(monkeypatch):
+    """Events as they leave conversations.realtime after the commit, in order
+    (with django_capture_on_commit_callbacks(execute=True) around the action)."""
+    sent: list = []
+    monkeypatch.setattr("conversations.realtime.send_now", lambda outgoing: sent.append(outgoing.event))
+    return sent
+
+
+@pytest.fixture(autouse=True)
+def _generous_socket_rate_limits(settings):
+    """Tests send faster than people type; the rate limit's own tests lower these."""
+    from conversations import ratelimit
+
+    settings.CHAT_RATE_BURST = 1000
+    settings.CHAT_RATE_PER_SECOND = 1000
+    ratelimit._conversations.clear()
+    yield
+    ratelimit._conversations.clear()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits and used TOTP codes live in the cache: start each test clean."""
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_background_loop(settings):
+    """The ASGI application starts each process's periodic loop on its first call
+    (chatservice/background.py); tests run its rounds themselves, with `now`."""
+    settings.BACKGROUND_LOOP = False
+    yield
+    from conversations import connections
+
+    connections.resident_sockets.clear()
+    connections.staff_sockets.clear()

@@ -6,61 +6,59 @@ from django.db import transaction
 from conversations import actions
 from conversations.errors import DomainError
 from conversations.events import ConversationChanged, MessageNew, QueueChanged
-from conversations.models import ActorKind, ConversationEvent, ConversationStatus, Message
+from conversations.models import (
+    ActorKind,
+    ConversationEvent,
+    ConversationStatus,
+    Message,
+    SystemCloseCode,
+)
 from tests.factories import ConversationFactory, ServiceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def published(monkeypatch):
-    """Events as they leave realtime (after commit)."""
-    sent: list = []
-    monkeypatch.setattr("conversations.realtime.send_now", sent.append)
-    return sent
-
-
-def test_open_conversation_queues_and_announces(
+def test_create_conversation_queues_and_announces(
     service, published, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        conversation = actions.open_conversation(
+        conversation = actions.create_conversation(
             service=service, name=" Anna ", phone="+358401234567", matter="Vaccin", language="fi"
         )
     assert conversation.status == ConversationStatus.WAITING
     assert conversation.resident_name == "Anna"
     assert conversation.language == "fi"
-    assert list(conversation.events.values_list("kind", flat=True)) == ["opened"]
+    assert list(conversation.events.values_list("kind", flat=True)) == ["created"]
     changed, queue = published
-    assert isinstance(changed, ConversationChanged) and changed.change == "opened"
+    assert isinstance(changed, ConversationChanged) and changed.change == "created"
     assert isinstance(queue, QueueChanged) and queue.waiting == [conversation.pk]
 
 
-def test_open_conversation_refuses_a_closed_service():
+def test_create_conversation_refuses_a_closed_service():
     closed = ServiceFactory(always_open=False)
     with pytest.raises(DomainError) as exc:
-        actions.open_conversation(service=closed, name="A", phone="1", matter="m", language="sv")
+        actions.create_conversation(service=closed, name="A", phone="1", matter="m", language="sv")
     assert exc.value.code == "service_closed"
 
 
-def test_open_conversation_refuses_an_inactive_service():
+def test_create_conversation_refuses_an_inactive_service():
     inactive = ServiceFactory(is_active=False)
     with pytest.raises(DomainError) as exc:
-        actions.open_conversation(service=inactive, name="A", phone="1", matter="m", language="sv")
+        actions.create_conversation(service=inactive, name="A", phone="1", matter="m", language="sv")
     assert exc.value.code == "service_unavailable"
 
 
 @pytest.mark.parametrize("field", ["name", "phone", "matter"])
-def test_open_conversation_refuses_missing_or_overlong_fields(service, field):
+def test_create_conversation_refuses_missing_or_overlong_fields(service, field):
     fields = {"name": "A", "phone": "1", "matter": "m"}
     for bad in ("  ", "x" * 501):
         with pytest.raises(DomainError) as exc:
-            actions.open_conversation(service=service, language="sv", **{**fields, field: bad})
+            actions.create_conversation(service=service, language="sv", **{**fields, field: bad})
         assert exc.value.code == "invalid_input"
 
 
 def test_unknown_language_falls_back_to_swedish(service):
-    conversation = actions.open_conversation(
+    conversation = actions.create_conversation(
         service=service, name="A", phone="1", matter="m", language="de"
     )
     assert conversation.language == "sv"
@@ -159,8 +157,8 @@ def test_transfer_to_a_service_puts_it_back_in_a_queue(
     target = ServiceFactory()
     actions.claim_conversation(conversation_id=conversation.pk, professional=professional)
     with django_capture_on_commit_callbacks(execute=True):
-        moved = actions.transfer_conversation(
-            conversation_id=conversation.pk, by=professional, to_service=target, note="Better there"
+        moved = actions.transfer_to_service(
+            conversation_id=conversation.pk, by=professional, service=target, note_text="Better there"
         )
     assert (moved.status, moved.service, moved.assigned_to) == ("waiting", target, None)
     event = moved.events.get(kind="transferred")
@@ -176,42 +174,64 @@ def test_transfer_to_a_colleague_keeps_it_active(conversation, professional):
     colleague = UserFactory()
     conversation.service.professionals.add(colleague)
     actions.claim_conversation(conversation_id=conversation.pk, professional=professional)
-    moved = actions.transfer_conversation(
-        conversation_id=conversation.pk, by=professional, to_professional=colleague
+    moved = actions.transfer_to_colleague(
+        conversation_id=conversation.pk, by=professional, colleague=colleague
     )
     assert (moved.status, moved.assigned_to) == ("active", colleague)
+
+
+def test_transfer_to_a_colleague_respects_their_limit(conversation, professional):
+    colleague = UserFactory()
+    conversation.service.professionals.add(colleague)
+    busy = ConversationFactory(service=conversation.service)
+    actions.claim_conversation(conversation_id=busy.pk, professional=colleague)
+    actions.claim_conversation(conversation_id=conversation.pk, professional=professional)
+    with pytest.raises(DomainError) as exc:
+        actions.transfer_to_colleague(
+            conversation_id=conversation.pk,
+            by=professional,
+            colleague=colleague,
+            colleague_max_active=1,
+        )
+    assert exc.value.code == "colleague_limit_reached"
 
 
 def test_transfer_refuses_colleagues_outside_the_service_and_non_owners(conversation, professional):
     outsider = UserFactory()
     actions.claim_conversation(conversation_id=conversation.pk, professional=professional)
     with pytest.raises(DomainError) as exc:
-        actions.transfer_conversation(
-            conversation_id=conversation.pk, by=professional, to_professional=outsider
+        actions.transfer_to_colleague(
+            conversation_id=conversation.pk, by=professional, colleague=outsider
         )
     assert exc.value.code == "invalid_transfer"
     with pytest.raises(DomainError) as exc:
-        actions.transfer_conversation(
-            conversation_id=conversation.pk, by=outsider, to_service=ServiceFactory()
+        actions.transfer_to_service(
+            conversation_id=conversation.pk, by=outsider, service=ServiceFactory()
         )
     assert exc.value.code == "not_assigned"
 
 
-def test_only_the_assigned_professional_or_the_system_closes(conversation, professional):
-    with pytest.raises(ValueError):
-        actions.close_conversation(conversation_id=conversation.pk, reason="resolved")
+def test_only_the_assigned_professional_closes_an_active_conversation(conversation, professional):
     actions.claim_conversation(conversation_id=conversation.pk, professional=professional)
     with pytest.raises(DomainError) as exc:
-        actions.close_conversation(
+        actions.close_by_professional(
             conversation_id=conversation.pk, reason="resolved", professional=UserFactory()
         )
     assert exc.value.code == "not_assigned"
-    closed = actions.close_conversation(
+    with pytest.raises(DomainError) as exc:
+        actions.close_by_system(conversation_id=conversation.pk, code=SystemCloseCode.ABANDONED)
+    assert exc.value.code == "already_claimed"  # the system never closes a served conversation
+    closed = actions.close_by_professional(
         conversation_id=conversation.pk, reason="resolved", professional=professional
     )
-    assert (closed.status, closed.closed_by, closed.close_reason) == ("closed", "staff", "resolved")
+    assert (closed.status, closed.closed_by, closed.close_reason, closed.system_close_code) == (
+        "closed",
+        "staff",
+        "resolved",
+        "",
+    )
     with pytest.raises(DomainError) as exc:
-        actions.close_conversation(
+        actions.close_by_professional(
             conversation_id=conversation.pk, reason="resolved", professional=professional
         )
     assert exc.value.code == "conversation_closed"
@@ -239,7 +259,7 @@ def test_close_sends_the_closed_signal_after_commit(
     try:
         actions.claim_conversation(conversation_id=conversation.pk, professional=professional)
         with django_capture_on_commit_callbacks(execute=True):
-            actions.close_conversation(
+            actions.close_by_professional(
                 conversation_id=conversation.pk, reason="resolved", professional=professional
             )
             assert heard == []
@@ -250,7 +270,12 @@ def test_close_sends_the_closed_signal_after_commit(
 
 def test_resident_leaving_while_waiting_abandons_the_conversation(conversation):
     left = actions.mark_resident_left(conversation_id=conversation.pk)
-    assert (left.status, left.closed_by, left.close_reason) == ("closed", "system", "abandoned")
+    assert (left.status, left.closed_by, left.system_close_code, left.close_reason) == (
+        "closed",
+        "system",
+        "abandoned",
+        "",
+    )
     assert left.resident_left_at is not None
     kinds = list(
         ConversationEvent.objects.filter(conversation=conversation).values_list("kind", flat=True)
@@ -275,7 +300,7 @@ def test_resident_leaving_an_active_conversation_leaves_it_for_the_professional(
 
 def test_conversation_events_are_append_only(conversation):
     event = ConversationEvent.objects.create(
-        conversation=conversation, kind="opened", actor_kind="resident"
+        conversation=conversation, kind="created", actor_kind="resident"
     )
     event.payload = {"changed": True}
     with pytest.raises(ValueError):

@@ -175,11 +175,11 @@ async def test_resident_cannot_reach_another_conversation(
     error = await resident.recv()
     assert (error["type"], error["code"], error["client_id"]) == (
         "error",
-        "forbidden_conversation",
+        "not_found",
         "x",
     )
     await resident.send({"type": "sync", "conversation": other.pk, "after_seq": 0})
-    assert (await resident.recv())["code"] == "forbidden_conversation"
+    assert (await resident.recv())["code"] == "not_found"
     assert await stored(other) == []
 
 
@@ -234,6 +234,19 @@ async def test_foreign_origin_is_refused(open_socket, conversation):
             '{"type": "message.send", "client_id": "a", "body": "' + "x" * 2500 + '"}',
             "message_too_long",
         ),
+        # hostile input (issue 9): deep nesting, loose numbers, invisible or control-only text
+        ("[" * 4000 + "]" * 4000, "invalid_frame"),
+        ('{"type": "sync", "x": ' + "[" * 3000 + "]" * 3000 + "}", "invalid_frame"),
+        ('{"type": "sync", "after_seq": "1"}', "invalid_frame"),
+        ('{"type": "sync", "after_seq": true}', "invalid_frame"),
+        ('{"type": "sync", "after_seq": 1.0}', "invalid_frame"),
+        ('{"type": "sync", "after_seq": 9223372036854775808}', "invalid_frame"),
+        ('{"type": "message.send", "client_id": "a", "body": "x", "conversation": "1"}', "invalid_frame"),
+        ('{"type": "message.send", "client_id": "a", "body": "x", "conversation": true}', "invalid_frame"),
+        ('{"type": "message.received", "seq": 99999999999999999999999}', "invalid_frame"),
+        ('{"type": "message.send", "client_id": "a", "body": "\u200b\u00ad\u2060 \ufeff"}', "empty_message"),
+        ('{"type": "message.send", "client_id": "a", "body": "\\u0000\\u0001\\u001f"}', "empty_message"),
+        ('{"type": "message.send", "client_id": "a", "body": 5}', "invalid_frame"),
     ],
 )
 async def test_malformed_frames_get_error_frames_and_the_socket_survives(
@@ -248,6 +261,71 @@ async def test_malformed_frames_get_error_frames_and_the_socket_survives(
     await resident.send({"type": "ping"})
     assert (await resident.recv())["type"] == "pong"
     assert await stored(conversation) == []
+
+
+async def test_control_characters_are_removed_on_every_database(
+    conversation, professional, resident_socket, staff_socket
+):
+    resident, pro = await active_pair(conversation, professional, resident_socket, staff_socket)
+    await resident.send(
+        {"type": "message.send", "client_id": "nul", "body": "a\u0000b\u0007c\r\nd\te"}
+    )
+    ack = await resident.recv_until("message.ack")
+    assert ack["seq"] == 1
+    got = await pro.recv_until("message.new")
+    assert got["body"] == "abc\nd\te"
+    bodies = await database_sync_to_async(
+        lambda: list(Message.objects.values_list("body", flat=True))
+    )()
+    assert bodies == ["abc\nd\te"]
+
+
+async def test_not_yours_and_does_not_exist_get_the_same_answer(
+    conversation, professional, staff_socket, resident_socket
+):
+    other_service = await database_sync_to_async(ConversationFactory)()
+    pro = await staff_socket(professional)
+    answers = []
+    for target in (other_service.pk, 987654321):
+        for frame in (
+            {"type": "conversation.claim", "conversation": target},
+            {"type": "conversation.open", "conversation": target},
+            {"type": "sync", "conversation": target},
+            {"type": "message.send", "conversation": target, "client_id": "x", "body": "x"},
+            {"type": "note.add", "conversation": target, "client_id": "n", "body": "x"},
+            {"type": "conversation.close", "conversation": target, "reason": "x"},
+            {"type": "typing.start", "conversation": target},
+        ):
+            await pro.send(frame)
+            error = await pro.recv_until("error")
+            answers.append((frame["type"], error["code"], error["message"]))
+    half = len(answers) // 2
+    assert answers[:half] == answers[half:]
+    assert {code for _, code, _ in answers} == {"not_found"}
+    resident = await resident_socket(conversation)
+    await resident.send({"type": "sync", "conversation": other_service.pk})
+    assert (await resident.recv_until("error"))["code"] == "not_found"
+
+
+async def test_a_burst_of_messages_is_rate_limited_and_nothing_over_the_limit_is_stored(
+    conversation, professional, resident_socket, staff_socket, settings
+):
+    settings.CHAT_RATE_BURST = 5
+    settings.CHAT_RATE_PER_SECOND = 0.5
+    resident, pro = await active_pair(conversation, professional, resident_socket, staff_socket)
+    for i in range(8):
+        await resident.send({"type": "message.send", "client_id": f"b{i}", "body": "x" * 1900})
+    answers = []
+    while len(answers) < 8:
+        frame = await resident.recv()
+        if frame["type"] in ("message.ack", "error"):
+            answers.append(frame)
+    acked = [a["client_id"] for a in answers if a["type"] == "message.ack"]
+    limited = [a for a in answers if a["type"] == "error"]
+    assert acked == [f"b{i}" for i in range(5)]
+    assert {a["code"] for a in limited} == {"rate_limited"}
+    assert all(a["retry_after"] > 0 and a["client_id"] for a in limited)
+    assert [c for _, c in await stored(conversation)] == acked
 
 
 async def test_binary_frames_are_refused_with_an_error(conversation, resident_socket):

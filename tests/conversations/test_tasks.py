@@ -19,7 +19,7 @@ def test_waiting_conversations_close_after_the_service_closes(professional):
 
     assert close_waiting_in_closed_services() == 1
     waiting.refresh_from_db()
-    assert (waiting.status, waiting.close_reason, waiting.closed_by) == (
+    assert (waiting.status, waiting.system_close_code, waiting.closed_by) == (
         "closed",
         "service_closed",
         "system",
@@ -49,5 +49,5 @@ def test_a_real_worker_runs_the_task_from_the_redis_broker(settings):
     finally:
         app.conf.update(task_always_eager=True, broker_url="memory://", result_backend=None)
     waiting.refresh_from_db()
-    assert waiting.status == "closed" and waiting.close_reason == "service_closed"
+    assert waiting.status == "closed" and waiting.system_close_code == "service_closed"
     assert waiting.closed_by == "system"

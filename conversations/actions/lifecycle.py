@@ -1,0 +1,246 @@
+"""A conversation's life: created by a resident, claimed, transferred, left, closed.
+
+Rules from the seed enforced here, not only in the UI: only a resident starts a
+conversation; only a professional or the system closes one; a professional
+writes only in a conversation assigned to them.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from conversations import hours, limits, selectors
+from conversations.actions._common import (
+    StaffUser,
+    announce,
+    locked,
+    record,
+    record_masking,
+)
+from conversations.actions.messages import note
+from conversations.errors import DomainError
+from conversations.models import (
+    ActorKind,
+    Conversation,
+    ConversationStatus,
+    EventKind,
+    Service,
+    SystemCloseCode,
+)
+from conversations.signals import conversation_closed
+
+
+@transaction.atomic
+def create_conversation(
+    *,
+    service: Service,
+    name: str,
+    phone: str,
+    matter: str,
+    language: str,
+    identity_codes_masked: int = 0,
+) -> Conversation:
+    """A resident starts a conversation in a service's queue.
+
+    Callers validate and normalise the fields and mask identity codes first
+    (saying how many they masked, which is all that is recorded of them); this
+    re-checks the limits so that no path can store more than they allow.
+    """
+    name, phone, matter = name.strip(), phone.strip(), matter.strip()
+    if not (
+        0 < len(name) <= limits.NAME_MAX
+        and 0 < len(phone) <= limits.PHONE_MAX
+        and 0 < len(matter) <= limits.MATTER_MAX
+    ):
+        raise DomainError("invalid_input")
+    if not service.is_active:
+        raise DomainError("service_unavailable")
+    if not hours.is_open(service):
+        raise DomainError("service_closed")
+    conversation = Conversation.objects.create(
+        service=service,
+        resident_name=name,
+        resident_phone=phone,
+        matter=matter,
+        language=limits.served_language(language),
+    )
+    event = record(conversation, EventKind.CREATED, actor_kind=ActorKind.RESIDENT)
+    record_masking(
+        conversation, identity_codes_masked, where="intake", actor_kind=ActorKind.RESIDENT
+    )
+    announce(conversation, event)
+    return conversation
+
+
+@transaction.atomic
+def claim_conversation(
+    *, conversation_id: int, professional: StaffUser, max_active: int | None = None
+) -> Conversation:
+    """A professional takes a waiting conversation. Of concurrent claims exactly
+    one wins; the others get `already_claimed`."""
+    conversation = locked(conversation_id)
+    if conversation.status != ConversationStatus.WAITING:
+        raise DomainError(
+            "conversation_closed"
+            if conversation.status == ConversationStatus.CLOSED
+            else "already_claimed"
+        )
+    if not conversation.service.professionals.filter(pk=professional.pk).exists():
+        raise DomainError("not_member")
+    if max_active is not None and selectors.active_count_for_staff(user=professional) >= max_active:
+        raise DomainError("limit_reached")
+    conversation.status = ConversationStatus.ACTIVE
+    conversation.assigned_to = professional
+    conversation.claimed_at = timezone.now()
+    conversation.save(update_fields=["status", "assigned_to", "claimed_at"])
+    event = record(conversation, EventKind.CLAIMED, actor_kind=ActorKind.STAFF, actor=professional)
+    announce(conversation, event)
+    return conversation
+
+
+def _transferable(conversation_id: int, by: StaffUser) -> Conversation:
+    conversation = locked(conversation_id)
+    if conversation.status != ConversationStatus.ACTIVE:
+        raise DomainError("conversation_closed" if not conversation.is_open else "not_assigned")
+    if conversation.assigned_to_id != by.pk:
+        raise DomainError("not_assigned")
+    return conversation
+
+
+def _finish_transfer(
+    conversation: Conversation, *, by: StaffUser, payload: dict, note_text: str, previous: int
+) -> Conversation:
+    conversation.save(update_fields=["service", "status", "assigned_to", "claimed_at"])
+    event = record(
+        conversation, EventKind.TRANSFERRED, actor_kind=ActorKind.STAFF, actor=by, payload=payload
+    )
+    if note_text.strip():
+        note(
+            conversation,
+            author=by,
+            body=note_text[: limits.TRANSFER_NOTE_MAX],
+            client_id=f"transfer-{event.pk}",
+        )
+    announce(conversation, event, previous_service=previous)
+    return conversation
+
+
+@transaction.atomic
+def transfer_to_service(
+    *, conversation_id: int, by: StaffUser, service: Service, note_text: str = ""
+) -> Conversation:
+    """Hand an active conversation back to a service's queue (the same or
+    another); the history stays with the conversation."""
+    conversation = _transferable(conversation_id, by)
+    if not service.is_active:
+        raise DomainError("invalid_transfer", "service inactive")
+    previous = conversation.service_id
+    conversation.service = service
+    conversation.status = ConversationStatus.WAITING
+    conversation.assigned_to = None
+    conversation.claimed_at = None
+    payload = {"from_service": previous, "from_professional": by.pk, "to_service": service.pk}
+    return _finish_transfer(
+        conversation, by=by, payload=payload, note_text=note_text, previous=previous
+    )
+
+
+@transaction.atomic
+def transfer_to_colleague(
+    *,
+    conversation_id: int,
+    by: StaffUser,
+    colleague: StaffUser,
+    note_text: str = "",
+    colleague_max_active: int | None = None,
+) -> Conversation:
+    """Hand an active conversation straight to a colleague in the same service,
+    within their limit of concurrent chats."""
+    conversation = _transferable(conversation_id, by)
+    if colleague.pk == by.pk or not colleague.is_active:
+        raise DomainError("invalid_transfer", "colleague")
+    if not conversation.service.professionals.filter(pk=colleague.pk).exists():
+        raise DomainError("invalid_transfer", "colleague not in service")
+    if (
+        colleague_max_active is not None
+        and selectors.active_count_for_staff(user=colleague) >= colleague_max_active
+    ):
+        raise DomainError("colleague_limit_reached")
+    previous = conversation.service_id
+    conversation.assigned_to = colleague
+    conversation.claimed_at = timezone.now()
+    payload = {"from_service": previous, "from_professional": by.pk, "to_professional": colleague.pk}
+    return _finish_transfer(
+        conversation, by=by, payload=payload, note_text=note_text, previous=previous
+    )
+
+
+def _close(conversation: Conversation, *, actor_kind: ActorKind, actor=None) -> Conversation:
+    conversation.status = ConversationStatus.CLOSED
+    conversation.closed_at = timezone.now()
+    conversation.closed_by = actor_kind
+    conversation.save(
+        update_fields=["status", "closed_at", "close_reason", "system_close_code", "closed_by"]
+    )
+    event = record(
+        conversation,
+        EventKind.CLOSED,
+        actor_kind=actor_kind,
+        actor=actor,
+        payload={"reason": conversation.close_reason or conversation.system_close_code},
+    )
+    announce(conversation, event)
+    transaction.on_commit(
+        lambda: conversation_closed.send(sender=Conversation, conversation_id=conversation.pk)
+    )
+    return conversation
+
+
+@transaction.atomic
+def close_by_professional(
+    *, conversation_id: int, professional: StaffUser, reason: str
+) -> Conversation:
+    """The assigned professional ends the conversation, giving a reason code (the
+    caller checks it against the admin-managed reasons). Residents *leave*."""
+    reason = reason.strip()
+    if not reason or len(reason) > limits.CLOSE_REASON_MAX:
+        raise DomainError("invalid_input", "reason")
+    conversation = locked(conversation_id)
+    if conversation.status == ConversationStatus.CLOSED:
+        raise DomainError("conversation_closed")
+    if conversation.assigned_to_id != professional.pk:
+        raise DomainError("not_assigned")
+    conversation.close_reason = reason
+    return _close(conversation, actor_kind=ActorKind.STAFF, actor=professional)
+
+
+@transaction.atomic
+def close_by_system(*, conversation_id: int, code: SystemCloseCode) -> Conversation:
+    """The system ends a conversation nobody is serving (abandoned, service closed)."""
+    conversation = locked(conversation_id)
+    if conversation.status == ConversationStatus.CLOSED:
+        raise DomainError("conversation_closed")
+    if conversation.status != ConversationStatus.WAITING:
+        raise DomainError("already_claimed")
+    conversation.system_close_code = code
+    return _close(conversation, actor_kind=ActorKind.SYSTEM)
+
+
+@transaction.atomic
+def mark_resident_left(*, conversation_id: int) -> Conversation:
+    """The resident left. A conversation nobody took yet closes as abandoned;
+    an active one stays open for the professional to see and close."""
+    conversation = locked(conversation_id)
+    if (
+        conversation.resident_left_at is not None
+        or conversation.status == ConversationStatus.CLOSED
+    ):
+        return conversation
+    conversation.resident_left_at = timezone.now()
+    conversation.save(update_fields=["resident_left_at"])
+    event = record(conversation, EventKind.RESIDENT_LEFT, actor_kind=ActorKind.RESIDENT)
+    announce(conversation, event)
+    if conversation.status == ConversationStatus.WAITING:
+        return close_by_system(conversation_id=conversation.pk, code=SystemCloseCode.ABANDONED)
+    return conversation

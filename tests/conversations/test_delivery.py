@@ -1,0 +1,97 @@
+"""The delivery promise under network-like conditions: every message once, in
+seq order, per socket, also when a socket reconnects while the other party
+keeps writing over a link with latency."""
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+
+from conversations import actions
+from tests.conftest import Socket, resident_cookie
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("channel_layer")]
+
+LATENCY = 0.05  # one way; an ordinary mobile link
+
+
+async def pro_sends(pro, conversation, start: int, count: int, pause: float = 0.01):
+    for i in range(start, start + count):
+        await pro.send(
+            {"type": "message.send", "conversation": conversation.pk, "client_id": f"p{i}",
+             "body": f"m{i}"}
+        )
+        await pro.recv_until("message.ack")
+        await asyncio.sleep(pause)
+
+
+async def seqs_until_quiet(sock: Socket, until_seq: int) -> list[int]:
+    seen = []
+    while not seen or seen[-1] != until_seq:
+        frame = await sock.recv(timeout=5)
+        if frame["type"] == "message.new":
+            seen.append(frame["seq"])
+    return seen
+
+
+async def test_reconnect_while_the_other_party_writes_gets_every_message_once_in_order(
+    conversation, professional, resident_socket, staff_socket
+):
+    await database_sync_to_async(actions.claim_conversation)(
+        conversation_id=conversation.pk, professional=professional
+    )
+    pro = await staff_socket(professional)
+    await pro_sends(pro, conversation, 1, 3)  # the resident shows 1–3, then the link drops
+
+    writer = asyncio.create_task(pro_sends(pro, conversation, 4, 20))
+    await asyncio.sleep(0.1)  # messages arrive while the resident is away
+    cookie = await database_sync_to_async(resident_cookie)(conversation)
+    back = Socket("/ws/v1/resident/", cookie)
+    await back.connect()
+    hello = await back.recv()
+    assert hello["type"] == "hello"
+    await asyncio.sleep(LATENCY * 2)  # the client's sync crosses the link while pro writes
+    await back.send({"type": "sync", "after_seq": 3})
+    await writer
+    try:
+        seen = await seqs_until_quiet(back, 23)
+        assert seen == list(range(4, 24)), seen
+        assert await back.nothing()
+    finally:
+        await back.close()
+
+
+async def test_sync_beyond_the_last_message_answers_the_real_last_seq(
+    conversation, professional, resident_socket, staff_socket
+):
+    await database_sync_to_async(actions.claim_conversation)(
+        conversation_id=conversation.pk, professional=professional
+    )
+    pro = await staff_socket(professional)
+    resident = await resident_socket(conversation)
+    await pro_sends(pro, conversation, 1, 2)
+    await resident.send({"type": "sync", "after_seq": 50})
+    done = await resident.recv_until("sync.done")
+    assert done["last_seq"] == 2
+    await pro_sends(pro, conversation, 3, 1)
+    assert (await resident.recv_until("message.new"))["seq"] == 3
+
+
+async def test_without_a_sync_live_delivery_starts_after_the_hold(
+    conversation, professional, staff_socket, settings, monkeypatch
+):
+    monkeypatch.setattr("conversations.consumers.HOLD_SECONDS", 0.2)
+    await database_sync_to_async(actions.claim_conversation)(
+        conversation_id=conversation.pk, professional=professional
+    )
+    pro = await staff_socket(professional)
+    cookie = await database_sync_to_async(resident_cookie)(conversation)
+    silent = Socket("/ws/v1/resident/", cookie)
+    await silent.connect()
+    await silent.recv()  # hello, and no sync
+    try:
+        await pro_sends(pro, conversation, 1, 2)
+        got = [(await silent.recv_until("message.new", timeout=3))["seq"] for _ in range(2)]
+        assert got == [1, 2]
+    finally:
+        await silent.close()

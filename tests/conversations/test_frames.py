@@ -1,0 +1,168 @@
+"""Every frame type against its schema, and docs/protocol.md against the frame
+modules: the server, the document and the tests agree by construction."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from conversations import frames
+from conversations.protocol import RESIDENT_FRAME_TYPES, STAFF_FRAME_TYPES, Frame
+
+DOC = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text()
+
+SUMMARY = {
+    "id": 1,
+    "service": 2,
+    "status": "active",
+    "resident_name": "Anna",
+    "matter": "Vaccin",
+    "language": "sv",
+    "created": "2026-11-25T10:00:00+00:00",
+    "assigned_to": 3,
+    "resident_left": False,
+    "last_seq": 4,
+    "resident_seen_seq": 3,
+    "resident_connected": True,
+}
+NOTE = {
+    "conversation": 1,
+    "id": 9,
+    "client_id": "n-1",
+    "author_name": "Bertil",
+    "body": "Ring tillbaka",
+    "created": "2026-11-25T10:00:00+00:00",
+    "assigned_to": 3,
+}
+EXAMPLES: dict[type[frames.OutFrame], dict] = {
+    frames.ResidentHello: {
+        "conversation": {
+            "id": 1,
+            "status": "waiting",
+            "service": {"id": 2, "name": "Hälsorådgivning"},
+            "professional_name": "",
+            "position": 1,
+            "last_seq": 0,
+            "resident_left": False,
+            "language": "sv",
+            "peer_seen_seq": 0,
+        }
+    },
+    frames.StaffHello: {
+        "user": {"id": 3, "name": "Anna", "presence": "available", "max_active_chats": 3},
+        "services": [2],
+        "queue": [SUMMARY],
+        "active": [],
+    },
+    frames.Pong: {},
+    frames.Error: {"code": "not_found", "message": "No such conversation", "client_id": "c-1"},
+    frames.MessageAck: {
+        "conversation": 1,
+        "client_id": "c-1",
+        "seq": 1,
+        "created": "2026-11-25T10:00:00+00:00",
+        "duplicate": False,
+        "masked": True,
+    },
+    frames.MessageNew: {
+        "conversation": 1,
+        "seq": 1,
+        "client_id": "c-1",
+        "author_kind": "resident",
+        "author_name": "Anna",
+        "body": "Hej",
+        "created": "2026-11-25T10:00:00+00:00",
+    },
+    frames.MessageDelivered: {"conversation": 1, "seq": 1},
+    frames.SyncDone: {"conversation": 1, "last_seq": 1},
+    frames.Typing: {"conversation": 1, "author_kind": "staff", "active": True},
+    frames.ConversationState: {
+        "conversation": 1,
+        "change": "claimed",
+        "status": "active",
+        "professional_name": "Anna",
+        "resident_left": False,
+        "close_reason": "",
+    },
+    frames.QueuePosition: {"position": 1, "waiting": 3},
+    frames.ConversationChanged: {
+        "event_id": 5,
+        "change": "claimed",
+        "conversation": SUMMARY,
+        "professional_name": "Anna",
+        "close_reason": "",
+        "system_close_code": "",
+        "previous_service": None,
+    },
+    frames.NoteNew: NOTE,
+    frames.ConversationDetail: {
+        "conversation": SUMMARY,
+        "resident_phone": "+358401234567",
+        "service_name": "Hälsorådgivning",
+        "notes": [NOTE],
+    },
+    frames.PresenceChanged: {"presence": "busy"},
+}
+
+
+def test_every_server_frame_has_an_example():
+    assert set(EXAMPLES) == set(frames.SERVER_FRAMES)
+
+
+@pytest.mark.parametrize("frame", frames.SERVER_FRAMES, ids=lambda f: f.__name__)
+def test_every_server_frame_round_trips_through_its_schema(frame):
+    built = frame(**EXAMPLES[frame])
+    text = built.render()
+    data = json.loads(text)
+    assert data["type"] == frame.model_fields["type"].default
+    assert frame.model_validate(data) == built
+    with pytest.raises(ValidationError):  # unknown fields are refused, as inbound
+        frame.model_validate({**data, "surprise": 1})
+
+
+def test_error_frames_leave_out_what_does_not_apply():
+    data = json.loads(frames.Error(code="server_error", message="x").render())
+    assert data == {"type": "error", "code": "server_error", "message": "x"}
+
+
+def _table(heading: str) -> dict[str, str]:
+    """`type` → the rest of its row, from the first table after `heading`."""
+    section = DOC.split(heading, 1)[1].split("\n### ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        match = re.match(r"\|\s*`([a-z.]+)`(?:\s*/\s*`([a-z.]+)`)?\s*\|(.*)", line)
+        if match:
+            rows[match.group(1)] = match.group(3)
+            if match.group(2):
+                rows[match.group(2)] = match.group(3)
+    return rows
+
+
+def _fields(model) -> set[str]:
+    return {name for name in model.model_fields if name != "type"}
+
+
+def test_the_document_lists_every_server_frame_with_its_fields():
+    rows = _table("### Server → client")
+    for frame in frames.SERVER_FRAMES:
+        kind = frame.model_fields["type"].default
+        assert kind in rows, f"{kind} is not in docs/protocol.md"
+        missing = {f for f in _fields(frame) if f"`{f}`" not in rows[kind]}
+        assert not missing, f"{kind}: fields {missing} are not in docs/protocol.md"
+    kinds = {f.model_fields["type"].default for f in frames.SERVER_FRAMES}
+    assert set(rows) <= kinds, f"documented but not sent: {set(rows) - kinds}"
+
+
+def test_the_document_lists_every_client_frame_with_its_fields():
+    rows = _table("### Client → server")
+    inbound: set[type[Frame]] = set(RESIDENT_FRAME_TYPES) | set(STAFF_FRAME_TYPES)
+    kinds = set()
+    for frame in inbound:
+        for kind in frame.model_fields["type"].annotation.__args__:
+            kinds.add(kind)
+            assert kind in rows, f"{kind} is not in docs/protocol.md"
+            missing = {f for f in _fields(frame) if f"`{f}`" not in rows[kind]}
+            assert not missing, f"{kind}: fields {missing} are not in docs/protocol.md"
+    assert set(rows) <= kinds, f"documented but not accepted: {set(rows) - kinds}"
