@@ -239,3 +239,64 @@ async def test_presence_is_set_by_the_dashboard_and_ends_with_the_last_socket(
     assert await presence() == "available"  # one socket still open
     await second.close()
     assert await presence() == "away"
+
+
+async def test_professionals_messages_and_notes_never_store_an_identity_code(
+    conversation, professional, staff_socket
+):
+    from conversations.models import InternalNote, Message
+
+    await database_sync_to_async(actions.claim_conversation)(
+        conversation_id=conversation.pk, professional=professional
+    )
+    pro = await staff_socket(professional)
+    await pro.send(
+        {
+            "type": "message.send",
+            "conversation": conversation.pk,
+            "client_id": "p-hetu",
+            "body": "Är det 131052-308T?",
+        }
+    )
+    ack = await pro.recv_until("message.ack")
+    assert ack["masked"] is True  # the professional is told
+    await pro.send(
+        {"type": "note.add", "conversation": conversation.pk, "client_id": "n-hetu",
+         "body": "hetu 131052-308T"}
+    )
+    note = await pro.recv_until("note.new")
+    assert "131052" not in note["body"]
+
+    @database_sync_to_async
+    def stored():
+        return list(Message.objects.values_list("body", flat=True)) + list(
+            InternalNote.objects.values_list("body", flat=True)
+        )
+
+    assert all("131052" not in body and "308T" not in body for body in await stored())
+
+
+async def test_delivered_survives_a_reload_on_both_sides(
+    conversation, professional, staff_socket, resident_socket
+):
+    await database_sync_to_async(actions.claim_conversation)(
+        conversation_id=conversation.pk, professional=professional
+    )
+    pro = await staff_socket(professional)
+    resident = await resident_socket(conversation)
+    await pro.send(
+        {"type": "message.send", "conversation": conversation.pk, "client_id": "p1", "body": "Hej"}
+    )
+    await resident.recv_until("message.new")
+    await resident.send({"type": "message.received", "seq": 1})
+    assert (await pro.recv_until("message.delivered"))["seq"] == 1
+    await resident.send({"type": "message.send", "client_id": "r2", "body": "Hej själv"})
+    await pro.recv_until("message.new")
+    await pro.send({"type": "message.received", "conversation": conversation.pk, "seq": 2})
+    await resident.recv_until("message.delivered")
+    await resident.send({"type": "message.received", "seq": 99})  # more than exists: ignored
+
+    again = await staff_socket(professional)
+    assert again.hello["active"][0]["resident_seen_seq"] == 1
+    back = await resident_socket(conversation)
+    assert back.hello["conversation"]["peer_seen_seq"] == 2
