@@ -142,6 +142,8 @@ class ChatLoad:
         )
         hello = json.loads(await ws.recv())
         assert hello["type"] == "hello", hello
+        # Like the pages: say where we are, which starts live delivery (docs/protocol.md).
+        await ws.send(json.dumps({"type": "sync", "after_seq": hello["conversation"]["last_seq"]}))
         return ws
 
     async def _staff(self, i: int, row: dict):
@@ -156,6 +158,12 @@ class ChatLoad:
         )
         hello = json.loads(await ws.recv())
         assert hello["type"] == "hello", hello
+        for summary in hello["active"]:
+            await ws.send(
+                json.dumps(
+                    {"type": "sync", "conversation": summary["id"], "after_seq": summary["last_seq"]}
+                )
+            )
         return ws
 
     async def connect(self) -> None:

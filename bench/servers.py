@@ -116,6 +116,9 @@ def environment(config: str, database_url: str) -> dict:
     env.update(
         DATABASE_URL=database_url,
         INTAKE_RATE_LIMIT="100000",
+        # Load generators send faster than people type: lift the per-socket limits.
+        CHAT_RATE_BURST="100000",
+        CHAT_RATE_PER_SECOND="100000",
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="chatservice.settings",
     )
