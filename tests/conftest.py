@@ -241,6 +241,17 @@ def published(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the county's default language, whatever the previous
+    one activated (Django keeps the active language per thread)."""
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _generous_socket_rate_limits(settings):
     """Tests send faster than people type; the rate limit's own tests lower these."""
     from conversations import ratelimit

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import transaction
+from django.utils import translation
 
 from conversations import actions
 from conversations.errors import DomainError
@@ -148,7 +149,11 @@ def test_second_claim_is_refused_clearly(conversation, professional):
     with pytest.raises(DomainError) as exc:
         actions.claim_conversation(conversation_id=conversation.pk, professional=colleague)
     assert exc.value.code == "already_claimed"
-    assert "kollega" in exc.value.message  # Swedish by default
+    # The message follows the active language (the socket sets the conversation's).
+    with translation.override("sv"):
+        assert exc.value.message == "En kollega tog redan det här samtalet."
+    with translation.override("fi"):
+        assert "kollega" not in exc.value.message and exc.value.message
 
 
 def test_transfer_to_a_service_puts_it_back_in_a_queue(
