@@ -80,9 +80,7 @@ def handles(frame_type: type[Frame], access: Access, *, limited: bool = False):
 
 
 @database_sync_to_async
-def _messages_after(
-    conversation_id: int, after_seq: int, limit: int
-) -> list[frames.MessageNew]:
+def _messages_after(conversation_id: int, after_seq: int, limit: int) -> list[frames.MessageNew]:
     return [
         frames.MessageNew(**event.fields())
         for event in selectors.messages_after(
@@ -92,11 +90,11 @@ def _messages_after(
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
-    """Base for one socket of one page. Subclasses set `frames`, `frame_types`
+    """Base for one socket of one page. Subclasses set `inbound`, `frame_types`
     and `actor_kind`, implement `authorize` and `setup`, and declare a handler
     for every frame type they accept (checked when the class is created)."""
 
-    frames: TypeAdapter
+    inbound: TypeAdapter
     frame_types: ClassVar[tuple[type[Frame], ...]] = ()
     actor_kind: ActorKind
     handlers: ClassVar[dict[type[Frame], tuple[str, Access, bool]]] = {}
@@ -121,7 +119,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # conversation id -> when its live messages started being held back
         self.holding: dict[int, float] = {}
         self.joined: set[str] = set()
-        self.seen_events: deque[int] = deque(maxlen=256)
+        self.seen_events: deque[str] = deque(maxlen=256)
         self.bucket = TokenBucket(
             rate=settings.CHAT_RATE_PER_SECOND, burst=settings.CHAT_RATE_BURST
         )
@@ -193,17 +191,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
             )
         )
 
-    def is_new_event(self, event_id: int) -> bool:
-        """False for a change this socket already heard through another group."""
-        if event_id in self.seen_events:
+    def is_new_event(self, key: str) -> bool:
+        """False for an event this socket already heard through another group
+        (`key` names it, e.g. "change:42", "note:7")."""
+        if key in self.seen_events:
             return False
-        self.seen_events.append(event_id)
+        self.seen_events.append(key)
         return True
 
     # --- receiving ----------------------------------------------------------
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
-            frame = parse_frame(text_data, self.frames)
+            frame = parse_frame(text_data, self.inbound)
         except ProtocolError as exc:
             await self.send_error(exc.code, detail=exc.detail or None)
             return
@@ -312,9 +311,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not batch and last == after_seq:
             # Nothing after the client's number: answer the real newest seq, which
             # may be lower (a client that claims more must not skip what follows).
-            last = min(last, await database_sync_to_async(selectors.last_seq)(
-                conversation_id=conversation_id
-            ))
+            last = min(
+                last,
+                await database_sync_to_async(selectors.last_seq)(conversation_id=conversation_id),
+            )
         # Only what was really sent moves the mark.
         if conversation_id in self.delivered:
             self.delivered[conversation_id] = max(self.delivered[conversation_id], last)

@@ -113,6 +113,7 @@ class ConversationSummary:
             resident_left=conversation.resident_left_at is not None,
             last_seq=conversation.last_seq,
             resident_seen_seq=conversation.resident_seen_seq,
+            resident_connected=conversation.resident_disconnected_at is None,
         )
 
 

@@ -17,7 +17,6 @@ TRANSFER_NOTE_MAX = 500
 ID_MAX = 2**63 - 1
 
 
-
 # The languages the service speaks are settings.LANGUAGES (the county's default,
 # settings.LANGUAGE_CODE, first); these read it when called.
 def language_codes() -> tuple[str, ...]:

@@ -140,7 +140,8 @@ STAFF_FRAME_TYPES: tuple[type[Frame], ...] = (
 
 def frame_adapter(types: tuple[type[Frame], ...]) -> TypeAdapter:
     """A validator for one role's frames, told apart by `type`."""
-    return TypeAdapter(Annotated[Union[types], Field(discriminator="type")])  # type: ignore[valid-type]  # noqa: UP007
+    union: Any = Union[types]  # noqa: UP007 - built from a tuple at run time
+    return TypeAdapter(Annotated[union, Field(discriminator="type")])  # type: ignore[arg-type,maybe-unrecognized-str-typeform]
 
 
 RESIDENT_FRAMES = frame_adapter(RESIDENT_FRAME_TYPES)
@@ -206,4 +207,3 @@ def parse_frame(text: str | None, adapter: TypeAdapter) -> Frame:
             raise ProtocolError("unknown_type") from None
         fields = sorted({".".join(str(p) for p in e["loc"][1:]) for e in errors if e["loc"]})
         raise ProtocolError("invalid_frame", ", ".join(f for f in fields if f)) from None
-

@@ -21,6 +21,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from conversations import outages
 from conversations.events import (
     ConversationChanged,
     Event,
@@ -191,5 +192,8 @@ async def _send(outgoing: Outgoing) -> None:
     for group in outgoing.groups:
         try:
             await layer.group_send(group, outgoing.message)
-        except Exception:  # the layer is down: the data is stored, clients resync
-            logger.warning("publishing %s to %s failed", outgoing.event.type, group.split(".")[0])
+        except Exception as exc:  # the layer is down: the data is stored, clients resync
+            if not outages.note(exc):
+                logger.warning(
+                    "publishing %s to %s failed", outgoing.event.type, group.split(".")[0]
+                )

@@ -7,7 +7,8 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from conversations import actions, frames, realtime, selectors
+from conversations import actions, connections, frames, realtime, selectors
+from conversations.connections import CONNECTION_CHANGES
 from conversations.consumers import CLOSE_NO_CONVERSATION, ChatConsumer, handles
 from conversations.models import ActorKind, ConversationStatus
 from conversations.protocol import (
@@ -31,7 +32,7 @@ def _state_for_session(session) -> dict[str, Any] | None:
 
 
 class ResidentConsumer(ChatConsumer):
-    frames = RESIDENT_FRAMES
+    inbound = RESIDENT_FRAMES
     frame_types = RESIDENT_FRAME_TYPES
     actor_kind = ActorKind.RESIDENT
 
@@ -50,9 +51,15 @@ class ResidentConsumer(ChatConsumer):
         await self.watch_conversation(self.conversation_id, state["last_seq"])
         if self.status == ConversationStatus.WAITING:
             await self.join(realtime.queue_group(self.service_id))
+        await connections.track_resident(self, conversation_id=self.conversation_id)
         await self.send_frame(
             frames.ResidentHello(conversation=frames.ResidentConversation(**state))
         )
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "conversation_id"):
+            await connections.untrack_resident(self, conversation_id=self.conversation_id)
+        await super().disconnect(code)
 
     async def authorize(self, frame: Frame, access: Access) -> int | None:
         """Every conversation frame addresses the session's own conversation."""
@@ -73,8 +80,10 @@ class ResidentConsumer(ChatConsumer):
 
     # --- channel-layer events -------------------------------------------------
     async def conversation_changed(self, event: dict[str, Any]) -> None:
-        if not self.is_new_event(event["event_id"]):
+        if not self.is_new_event(f"change:{event['event_id']}"):
             return
+        if event["change"] in CONNECTION_CHANGES:
+            return  # whether the resident is connected is the professional's to see
         summary = event["conversation"]
         previous = (self.status, self.service_id)
         self.status, self.service_id = summary["status"], summary["service"]

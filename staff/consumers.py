@@ -3,7 +3,6 @@ conversations assigned to them."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -29,9 +28,9 @@ from conversations.protocol import (
 from identity import hetu
 from staff import actions as staff_actions
 from staff.models import Presence
-from staff.selectors import may_use_staff_socket, session_is_active, staff_socket_state
-
-SESSION_CHECK_SECONDS = 60
+from staff.selectors import may_use_staff_socket, staff_socket_state
+from staff.sessions import SessionCheck, session_digest
+from staff.sockets import track_staff, untrack_staff
 
 
 @database_sync_to_async
@@ -40,7 +39,7 @@ def _can_read(user, conversation_id: int) -> bool:
 
 
 class StaffConsumer(ChatConsumer):
-    frames = STAFF_FRAMES
+    inbound = STAFF_FRAMES
     frame_types = STAFF_FRAME_TYPES
     actor_kind = ActorKind.STAFF
 
@@ -50,14 +49,11 @@ class StaffConsumer(ChatConsumer):
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
         self.session_key = self.scope["session"].session_key
-        self.session_checked = time.monotonic()
         self.address = (self.scope.get("client") or [None])[0]
         self.audited: set[int] = set()
         state = await database_sync_to_async(staff_socket_state)(user=self.user)
         await self.accept()
-        await database_sync_to_async(staff_actions.socket_opened)(
-            user=self.user, channel_name=self.channel_name
-        )
+        await track_staff(self)
         self.service_ids = set(state["services"])
         for service_id in self.service_ids:
             await self.join(realtime.service_group(service_id))
@@ -65,26 +61,29 @@ class StaffConsumer(ChatConsumer):
         for summary in state["active"]:
             await self.watch_conversation(summary["id"], summary["last_seq"])
         await self.send_frame(frames.StaffHello(**state))
+        # A socket outlives page loads: it ends with its login session (staff/sessions.py).
+        self.session_check = SessionCheck(
+            user=self.user, session_key=self.session_key, on_ended=self.end_session
+        )
+        self.session_check.start()
 
     async def disconnect(self, code: int) -> None:
-        await super().disconnect(code)
         if getattr(self, "session_key", None):
-            await database_sync_to_async(staff_actions.socket_closed)(
-                user=self.user, channel_name=self.channel_name
-            )
+            if hasattr(self, "session_check"):
+                self.session_check.stop()
+            await untrack_staff(self)
+        await super().disconnect(code)
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        # A socket outlives page loads: end it when the staff session has ended.
-        if time.monotonic() - self.session_checked > SESSION_CHECK_SECONDS:
-            self.session_checked = time.monotonic()
-            if not await database_sync_to_async(session_is_active)(session_key=self.session_key):
-                await self.send_error(
-                    "session_expired", "Your session has ended. Please log in again."
-                )
-                await self.close(code=CLOSE_UNAUTHENTICATED)
-                return
-            await database_sync_to_async(staff_actions.socket_seen)(channel_name=self.channel_name)
-        await super().receive(text_data, bytes_data)
+    async def end_session(self) -> None:
+        await self.send_error("session_expired", "Your session has ended. Please log in again.")
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        """Logout (this session's digest) or deactivation (empty: every session)."""
+        if event["session"] in ("", session_digest(self.session_key)):
+            if hasattr(self, "session_check"):
+                self.session_check.stop()
+            await self.end_session()
 
     async def watch_conversation(self, conversation_id: int, last_seq: int) -> None:
         await super().watch_conversation(conversation_id, last_seq)
@@ -179,7 +178,7 @@ class StaffConsumer(ChatConsumer):
 
     # --- channel-layer events -------------------------------------------------
     async def conversation_changed(self, event: dict[str, Any]) -> None:
-        if not self.is_new_event(event["event_id"]):
+        if not self.is_new_event(f"change:{event['event_id']}"):
             return
         summary = event["conversation"]
         mine = (
@@ -194,6 +193,6 @@ class StaffConsumer(ChatConsumer):
 
     async def note_new(self, event: dict[str, Any]) -> None:
         # Heard through the conversation's staff group and the assignee's group.
-        if not self.is_new_event(-event["id"]):
+        if not self.is_new_event(f"note:{event['id']}"):
             return
         await self.send_frame(frames.from_event(frames.NoteNew, event))

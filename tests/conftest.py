@@ -236,7 +236,9 @@ def published(monkeypatch):
     """Events as they leave conversations.realtime after the commit, in order
     (with django_capture_on_commit_callbacks(execute=True) around the action)."""
     sent: list = []
-    monkeypatch.setattr("conversations.realtime.send_now", lambda outgoing: sent.append(outgoing.event))
+    monkeypatch.setattr(
+        "conversations.realtime.send_now", lambda outgoing: sent.append(outgoing.event)
+    )
     return sent
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 
@@ -14,8 +16,12 @@ from conversations.errors import DomainError
 from conversations.events import ConversationChanged, ConversationSummary, QueueChanged
 from conversations.models import ActorKind, Conversation, ConversationEvent, EventKind
 
-# A professional: the project's user model (staff.User, above this app) is an AbstractUser.
-StaffUser = AbstractUser
+# A professional. The user model (settings.AUTH_USER_MODEL, staff.User) lives in an
+# app above this one; only the type checker looks there.
+if TYPE_CHECKING:
+    from staff.models import User as StaffUser
+else:
+    StaffUser = AbstractUser
 
 # Control characters other than tab and newline, and lone surrogates: never stored
 # (PostgreSQL refuses NUL; the rest only hide or garble text).

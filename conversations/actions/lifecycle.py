@@ -170,7 +170,11 @@ def transfer_to_colleague(
     previous = conversation.service_id
     conversation.assigned_to = colleague
     conversation.claimed_at = timezone.now()
-    payload = {"from_service": previous, "from_professional": by.pk, "to_professional": colleague.pk}
+    payload = {
+        "from_service": previous,
+        "from_professional": by.pk,
+        "to_professional": colleague.pk,
+    }
     return _finish_transfer(
         conversation, by=by, payload=payload, note_text=note_text, previous=previous
     )

@@ -117,7 +117,9 @@ def mark_seen(*, conversation_id: int, by: ActorKind, seq: int) -> None:
     ).update(**{field: seq})
 
 
-def note(conversation: Conversation, *, author: StaffUser, body: str, client_id: str) -> InternalNote:
+def note(
+    conversation: Conversation, *, author: StaffUser, body: str, client_id: str
+) -> InternalNote:
     """Append a note to a locked conversation and publish it to professionals."""
     created = InternalNote.objects.create(
         conversation=conversation, author=author, body=body.strip(), client_id=client_id
@@ -130,9 +132,7 @@ def note(conversation: Conversation, *, author: StaffUser, body: str, client_id:
 
 
 @transaction.atomic
-def add_note(
-    *, conversation_id: int, author: StaffUser, body: str, client_id: str
-) -> InternalNote:
+def add_note(*, conversation_id: int, author: StaffUser, body: str, client_id: str) -> InternalNote:
     """An internal note for professionals. Idempotent on `client_id`. The author
     must work in the conversation's service or have it assigned."""
     body = checked_text(body, client_id)
@@ -146,4 +146,3 @@ def add_note(
     ):
         raise DomainError("not_found")
     return note(conversation, author=author, body=body, client_id=client_id)
-

@@ -16,7 +16,12 @@ def frames_for(conversation_id: int) -> dict[str, dict]:
     c = conversation_id
     return {
         "ping": {"type": "ping"},
-        "message.send": {"type": "message.send", "conversation": c, "client_id": "x", "body": "hej"},
+        "message.send": {
+            "type": "message.send",
+            "conversation": c,
+            "client_id": "x",
+            "body": "hej",
+        },
         "message.received": {"type": "message.received", "conversation": c, "seq": 1},
         "sync": {"type": "sync", "conversation": c},
         "typing.start": {"type": "typing.start", "conversation": c},
@@ -135,7 +140,11 @@ async def test_every_actor_over_every_frame(actor, resident_socket, staff_socket
         conversation = ConversationFactory(service=service)
         other = ConversationFactory(service=service)
         actions.claim_conversation(conversation_id=conversation.pk, professional=assigned)
-        return conversation, other, {"assigned": assigned, "colleague": colleague, "outsider": outsider}
+        return (
+            conversation,
+            other,
+            {"assigned": assigned, "colleague": colleague, "outsider": outsider},
+        )
 
     conversation, other, staff = await world()
     if actor == "resident":

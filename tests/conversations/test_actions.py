@@ -45,7 +45,9 @@ def test_create_conversation_refuses_a_closed_service():
 def test_create_conversation_refuses_an_inactive_service():
     inactive = ServiceFactory(is_active=False)
     with pytest.raises(DomainError) as exc:
-        actions.create_conversation(service=inactive, name="A", phone="1", matter="m", language="sv")
+        actions.create_conversation(
+            service=inactive, name="A", phone="1", matter="m", language="sv"
+        )
     assert exc.value.code == "service_unavailable"
 
 
@@ -163,7 +165,10 @@ def test_transfer_to_a_service_puts_it_back_in_a_queue(
     actions.claim_conversation(conversation_id=conversation.pk, professional=professional)
     with django_capture_on_commit_callbacks(execute=True):
         moved = actions.transfer_to_service(
-            conversation_id=conversation.pk, by=professional, service=target, note_text="Better there"
+            conversation_id=conversation.pk,
+            by=professional,
+            service=target,
+            note_text="Better there",
         )
     assert (moved.status, moved.service, moved.assigned_to) == ("waiting", target, None)
     event = moved.events.get(kind="transferred")

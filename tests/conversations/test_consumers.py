@@ -241,11 +241,23 @@ async def test_foreign_origin_is_refused(open_socket, conversation):
         ('{"type": "sync", "after_seq": true}', "invalid_frame"),
         ('{"type": "sync", "after_seq": 1.0}', "invalid_frame"),
         ('{"type": "sync", "after_seq": 9223372036854775808}', "invalid_frame"),
-        ('{"type": "message.send", "client_id": "a", "body": "x", "conversation": "1"}', "invalid_frame"),
-        ('{"type": "message.send", "client_id": "a", "body": "x", "conversation": true}', "invalid_frame"),
+        (
+            '{"type": "message.send", "client_id": "a", "body": "x", "conversation": "1"}',
+            "invalid_frame",
+        ),
+        (
+            '{"type": "message.send", "client_id": "a", "body": "x", "conversation": true}',
+            "invalid_frame",
+        ),
         ('{"type": "message.received", "seq": 99999999999999999999999}', "invalid_frame"),
-        ('{"type": "message.send", "client_id": "a", "body": "\u200b\u00ad\u2060 \ufeff"}', "empty_message"),
-        ('{"type": "message.send", "client_id": "a", "body": "\\u0000\\u0001\\u001f"}', "empty_message"),
+        (
+            '{"type": "message.send", "client_id": "a", "body": "\u200b\u00ad\u2060 \ufeff"}',
+            "empty_message",
+        ),
+        (
+            '{"type": "message.send", "client_id": "a", "body": "\\u0000\\u0001\\u001f"}',
+            "empty_message",
+        ),
         ('{"type": "message.send", "client_id": "a", "body": 5}', "invalid_frame"),
     ],
 )
@@ -285,7 +297,7 @@ async def test_not_yours_and_does_not_exist_get_the_same_answer(
 ):
     other_service = await database_sync_to_async(ConversationFactory)()
     pro = await staff_socket(professional)
-    answers = []
+    answers: list[dict] = []
     for target in (other_service.pk, 987654321):
         for frame in (
             {"type": "conversation.claim", "conversation": target},
@@ -315,7 +327,7 @@ async def test_a_burst_of_messages_is_rate_limited_and_nothing_over_the_limit_is
     resident, pro = await active_pair(conversation, professional, resident_socket, staff_socket)
     for i in range(8):
         await resident.send({"type": "message.send", "client_id": f"b{i}", "body": "x" * 1900})
-    answers = []
+    answers: list[dict] = []
     while len(answers) < 8:
         frame = await resident.recv()
         if frame["type"] in ("message.ack", "error"):

@@ -18,15 +18,19 @@ LATENCY = 0.05  # one way; an ordinary mobile link
 async def pro_sends(pro, conversation, start: int, count: int, pause: float = 0.01):
     for i in range(start, start + count):
         await pro.send(
-            {"type": "message.send", "conversation": conversation.pk, "client_id": f"p{i}",
-             "body": f"m{i}"}
+            {
+                "type": "message.send",
+                "conversation": conversation.pk,
+                "client_id": f"p{i}",
+                "body": f"m{i}",
+            }
         )
         await pro.recv_until("message.ack")
         await asyncio.sleep(pause)
 
 
 async def seqs_until_quiet(sock: Socket, until_seq: int) -> list[int]:
-    seen = []
+    seen: list[int] = []
     while not seen or seen[-1] != until_seq:
         frame = await sock.recv(timeout=5)
         if frame["type"] == "message.new":

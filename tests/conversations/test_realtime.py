@@ -29,7 +29,9 @@ async def test_the_publisher_logs_a_failing_event_and_delivers_the_next(caplog):
     realtime._send = fake_send
     try:
         bad = realtime.Outgoing(event=Broken(), message={"type": "broken.event"}, groups=("x",))
-        good = realtime.Outgoing.of(Typing(conversation=1, author_kind="staff", active=True, sender="s"))
+        good = realtime.Outgoing.of(
+            Typing(conversation=1, author_kind="staff", active=True, sender="s")
+        )
         with caplog.at_level(logging.ERROR, logger="conversations.realtime"):
             realtime._enqueue(loop, bad)
             realtime._enqueue(loop, good)

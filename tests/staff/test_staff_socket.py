@@ -261,8 +261,12 @@ async def test_professionals_messages_and_notes_never_store_an_identity_code(
     ack = await pro.recv_until("message.ack")
     assert ack["masked"] is True  # the professional is told
     await pro.send(
-        {"type": "note.add", "conversation": conversation.pk, "client_id": "n-hetu",
-         "body": "hetu 131052-308T"}
+        {
+            "type": "note.add",
+            "conversation": conversation.pk,
+            "client_id": "n-hetu",
+            "body": "hetu 131052-308T",
+        }
     )
     note = await pro.recv_until("note.new")
     assert "131052" not in note["body"]
