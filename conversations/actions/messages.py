@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from conversations import realtime, selectors
 from conversations.actions._common import StaffUser, checked_text, locked, record_masking
@@ -71,29 +71,15 @@ def _store_message(
     client_id: str,
     identity_codes_masked: int,
 ) -> PostResult:
-    # Only the columns the rules need, no joins: this is the message path.
-    try:
-        conversation = (
-            Conversation.objects.select_for_update()
-            .only("id", "status", "assigned_to_id", "resident_left_at", "last_seq", "resident_name")
-            .get(pk=conversation_id)
-        )
-    except Conversation.DoesNotExist:
-        raise DomainError("not_found") from None
-    if conversation.status == ConversationStatus.CLOSED:
-        raise DomainError("conversation_closed")
-    if author_kind == ActorKind.STAFF:
-        if author is None or conversation.assigned_to_id != author.pk:
-            raise DomainError("not_assigned")
-        if conversation.status != ConversationStatus.ACTIVE:
-            raise DomainError("not_assigned")
-    elif author_kind == ActorKind.RESIDENT:
-        if conversation.resident_left_at is not None:
-            raise DomainError("resident_left")
+    if author_kind != ActorKind.STAFF:
         author = None
-
-    seq = conversation.last_seq + 1
-    Conversation.objects.filter(pk=conversation_id).update(last_seq=seq)
+    claimed = _next_seq(conversation_id, author_kind, author)
+    if claimed is None:
+        raise _refusal(conversation_id, author_kind, author)
+    seq, resident_name = claimed
+    # The row as far as the rest needs it; no second read on the message path.
+    conversation = Conversation(pk=conversation_id, resident_name=resident_name, last_seq=seq)
+    conversation._state.adding = False
     message = Message.objects.create(
         conversation=conversation,
         seq=seq,
@@ -106,6 +92,47 @@ def _store_message(
     name = selectors.author_name(author_kind=author_kind, author=author, conversation=conversation)
     realtime.publish(MessageNew.from_message(message, name))
     return PostResult(message=message, created=True)
+
+
+def _next_seq(
+    conversation_id: int, author_kind: ActorKind, author: StaffUser | None
+) -> tuple[int, str] | None:
+    """Take the conversation's next seq in one round trip, if the author may
+    write now: `UPDATE … SET last_seq = last_seq + 1 WHERE <the rules> RETURNING`.
+    The row stays locked until the transaction ends (PostgreSQL row lock; SQLite
+    serialises writers), so seqs are gapless under concurrent senders."""
+    table = Conversation._meta.db_table
+    rules = "status <> %s"
+    params: list = [ConversationStatus.CLOSED]
+    if author_kind == ActorKind.STAFF:
+        rules = "status = %s AND assigned_to_id = %s"
+        params = [ConversationStatus.ACTIVE, author.pk if author else None]
+    elif author_kind == ActorKind.RESIDENT:
+        rules += " AND resident_left_at IS NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = %s AND {rules} "  # noqa: S608 - no user input in the SQL text
+            "RETURNING last_seq, resident_name",
+            [conversation_id, *params],
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _refusal(conversation_id: int, author_kind: ActorKind, author: StaffUser | None) -> DomainError:
+    """Why the author may not write (read only when refused)."""
+    conversation = (
+        Conversation.objects.filter(pk=conversation_id)
+        .only("status", "assigned_to_id", "resident_left_at")
+        .first()
+    )
+    if conversation is None:
+        return DomainError("not_found")
+    if conversation.status == ConversationStatus.CLOSED:
+        return DomainError("conversation_closed")
+    if author_kind == ActorKind.STAFF:
+        return DomainError("not_assigned")
+    return DomainError("resident_left")
 
 
 def mark_seen(*, conversation_id: int, by: ActorKind, seq: int) -> None:
