@@ -6,8 +6,15 @@ RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
 RUN python manage.py compile_translations \
  && DJANGO_SECRET_KEY=build python manage.py collectstatic --noinput
-RUN useradd --system --home /app chat && mkdir -p /app/var && chown chat /app/var
+# The code stays root-owned (read-only to the app); only /app/var is the app's.
+# The mount points exist here, owned by the app's user, so that the named volumes
+# mounted on them (uploads, beat's schedule) start out writable for it.
+RUN useradd --system --home /app chat \
+ && mkdir -p /app/var/media /app/var/beat \
+ && chown -R chat /app/var
 USER chat
 EXPOSE 8000
 # A large listen backlog: reconnect storms overflow Twisted's default of 50 (docs/deployment.md).
-CMD ["daphne", "-e", "tcp:port=8000:interface=0.0.0.0:backlog=4096", "--websocket_connect_timeout", "30", "--proxy-headers", "chatservice.asgi:application"]
+# No --proxy-headers: it trusts the left-most X-Forwarded-For entry, which the client
+# writes. The application takes the client's address itself (TRUSTED_PROXY_COUNT).
+CMD ["daphne", "-e", "tcp:port=8000:interface=0.0.0.0:backlog=4096", "--websocket_connect_timeout", "30", "chatservice.asgi:application"]

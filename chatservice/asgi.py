@@ -19,7 +19,9 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from chatservice.background import start_background  # noqa: E402
 from chatservice.routing import websocket_urlpatterns  # noqa: E402
+from chatservice.socket_guard import SocketGuard  # noqa: E402
 from conversations.realtime import server_loop  # noqa: E402
 
 
@@ -41,6 +43,7 @@ class ServerContext:
 
     async def __call__(self, scope, receive, send):
         server_loop.set(asyncio.get_running_loop())
+        start_background()  # this process's heartbeat and sweeps, once per loop
         return await self.app(scope, receive, send)
 
 
@@ -48,8 +51,8 @@ application = ServerContext(
     ProtocolTypeRouter(
         {
             "http": _http_app(),
-            "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            "websocket": SocketGuard(
+                AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
             ),
         }
     )

@@ -1,7 +1,6 @@
 """Liveness and readiness probes for the operator (load balancer, orchestrator)."""
 
 import asyncio
-import logging
 import uuid
 
 from asgiref.sync import sync_to_async
@@ -9,7 +8,7 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django.http import JsonResponse
 
-logger = logging.getLogger(__name__)
+from conversations import outages
 
 CHECK_TIMEOUT_SECONDS = 2.0
 
@@ -47,11 +46,17 @@ async def readyz(request):
         try:
             await asyncio.wait_for(check, CHECK_TIMEOUT_SECONDS)
             results[name] = "ok"
-        except Exception as exc:  # any failure means "not ready"; say which part, log the type
-            logger.warning("readiness check %s failed: %s", name, type(exc).__name__)
+            getattr(outages, name).recovered()
+        except Exception as exc:  # any failure means "not ready"; say which part
+            # Probed every few seconds: the outage is logged once (conversations.outages
+            # .database / .channel_layer), not per probe.
+            getattr(outages, name).failed(exc)
             results[name] = "unavailable"
     ready = all(value == "ok" for value in results.values())
-    return JsonResponse(
+    response = JsonResponse(
         {"status": "ok" if ready else "unavailable", "checks": results},
         status=200 if ready else 503,
     )
+    # The outage is logged above, once; not a "Service Unavailable" line per probe.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response

@@ -9,6 +9,11 @@ docs/deployment.md.
 from pathlib import Path
 
 import environ
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -16,18 +21,71 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 # --- Core -------------------------------------------------------------------
+# Production fails closed: a variable it needs that is missing or unsafe stops the
+# process at start (naming the variable) instead of falling back to an embedded default.
 ENVIRONMENT = env.str("CHATSERVICE_ENV", default="development")
+if ENVIRONMENT not in ("development", "production"):
+    # A typo such as "prod" must not quietly give the development defaults.
+    raise environ.ImproperlyConfigured(
+        f"CHATSERVICE_ENV must be 'development' or 'production', not {ENVIRONMENT!r}."
+    )
+PRODUCTION = ENVIRONMENT == "production"
+
+
+def required_in_production(name: str) -> None:
+    """Refuse to start in production when environment variable `name` is unset or empty."""
+    if PRODUCTION and not env.str(name, default="").strip():
+        raise environ.ImproperlyConfigured(
+            f"{name} must be set when CHATSERVICE_ENV=production (docs/deployment.md)."
+        )
+
+
+for _name in (
+    "DJANGO_SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DJANGO_ALLOWED_HOSTS",
+    "DJANGO_CSRF_TRUSTED_ORIGINS",
+):
+    required_in_production(_name)
+
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+if PRODUCTION and DEBUG:
+    raise environ.ImproperlyConfigured(
+        "DJANGO_DEBUG must be off when CHATSERVICE_ENV=production: "
+        "debug pages show settings and data."
+    )
 _DEV_SECRET = "dev-only-insecure-secret-key-change-me-in-production-0123456789"  # noqa: S105
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_DEV_SECRET)
-if ENVIRONMENT == "production" and SECRET_KEY == _DEV_SECRET:
-    raise environ.ImproperlyConfigured("Set DJANGO_SECRET_KEY in production.")
+
+
+def secret_key_weakness(key: str) -> str | None:
+    """Why `key` is too weak to sign sessions and tokens, or None. The same bar as
+    Django's deploy check security.W009 (length, distinct characters, no
+    "django-insecure-" prefix), plus the development key of this file."""
+    if key == _DEV_SECRET:
+        return "it is the development key published in this repository"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"it is shorter than {SECRET_KEY_MIN_LENGTH} characters"
+    if len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return f"it has fewer than {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different characters"
+    if key.startswith(SECRET_KEY_INSECURE_PREFIX):
+        return f"it starts with {SECRET_KEY_INSECURE_PREFIX!r}"
+    return None
+
+
+if PRODUCTION and (_weakness := secret_key_weakness(SECRET_KEY)):
+    raise environ.ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY is too weak: {_weakness}. Generate one with: python -c "
+        "'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 DJANGO_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # django.contrib.admin with a site that only administrators may enter.
+    "staff.admin_site.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,10 +110,16 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
+    # First: everything below sees the client's address in REMOTE_ADDR (TRUSTED_PROXY_COUNT).
+    "chatservice.middleware.ClientAddressMiddleware",
     "chatservice.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside the session and auth middleware, whose database reads fail first in an outage.
+    "chatservice.middleware.DatabaseUnavailableMiddleware",
+    "chatservice.middleware.DemoAccountGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # LocaleMiddleware; unprefixed staff pages follow the browser's language.
+    "staff.locale.StaffLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -99,6 +163,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
+    )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server (packets dropped, not refused) must fail in seconds, not
+    # after the operating system's TCP timeout: requests and sockets wait on it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5)
     )
 # Persistent connections: consumers reach the database through one worker
 # thread, and reconnecting on every call would dominate the message path.
@@ -156,14 +226,46 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "Europe/Helsinki"
+# Periodic sweeps. With a beat (production) they run as these tasks; without one
+# (the embedded setup, eager Celery) the ASGI process runs them itself
+# (chatservice/background.py). Every sweep is idempotent.
+SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
     "close-waiting-in-closed-services": {
         "task": "conversations.tasks.close_waiting_in_closed_services",
-        "schedule": 300.0,
+        "schedule": 60.0,
+    },
+    "expire-resident-connections": {
+        "task": "conversations.tasks.expire_resident_connections",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+    },
+    "abandon-ghost-residents": {
+        "task": "conversations.tasks.abandon_ghost_residents",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+    },
+    "expire-staff-connections": {
+        "task": "staff.tasks.expire_staff_connections",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
 }
+RUN_SWEEPS_IN_PROCESS = env.bool("RUN_SWEEPS_IN_PROCESS", default=CELERY_TASK_ALWAYS_EAGER)
 # Professionals may finish the queue this long after closing time.
 WAITING_GRACE_AFTER_CLOSING_MINUTES = env.int("WAITING_GRACE_AFTER_CLOSING_MINUTES", default=15)
+
+# --- Open sockets across processes (conversations.connections) ---------------
+# Each ASGI process refreshes its connection rows this often (always in process)…
+CONNECTION_HEARTBEAT_SECONDS = env.int("CONNECTION_HEARTBEAT_SECONDS", default=30)
+# … and rows not refreshed for this long belong to a dead process and expire.
+CONNECTION_STALE_SECONDS = env.int("CONNECTION_STALE_SECONDS", default=120)
+if CONNECTION_STALE_SECONDS < 2 * CONNECTION_HEARTBEAT_SECONDS:
+    raise environ.ImproperlyConfigured(
+        "CONNECTION_STALE_SECONDS must be at least twice CONNECTION_HEARTBEAT_SECONDS."
+    )
+# A waiting resident whose page is gone keeps their place this long (a reload or a
+# network blip), then the conversation leaves the queue as abandoned.
+RESIDENT_GONE_GRACE_SECONDS = env.int("RESIDENT_GONE_GRACE_SECONDS", default=120)
+# The in-process loop: heartbeat always, sweeps when RUN_SWEEPS_IN_PROCESS.
+BACKGROUND_LOOP = env.bool("BACKGROUND_LOOP", default=True)
 
 # --- Auth -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -177,7 +279,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "/staff/"
+# URL names: reversed in the page's language (/fi/staff/ after a Finnish login).
+LOGIN_REDIRECT_URL = "staff:dashboard"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
@@ -187,15 +290,30 @@ MFA_TOTP_ISSUER = "chatservice"
 # Accept the code of the neighbouring 30 s step too (RFC 6238 §5.2: clock drift and
 # typing time); a code still works only once.
 MFA_TOTP_TOLERANCE = 1
+# Reusing a code inside its window is told apart from a wrong code.
+MFA_FORMS = {
+    "authenticate": "staff.forms.StaffAuthenticateForm",
+    "reauthenticate": "staff.forms.StaffReauthenticateForm",
+}
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 # Failed logins (allauth's limit, kept in the cache): 5 per e-mail address per
 # 5 minutes and 10 per minute per client address.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+# allauth takes the address from REMOTE_ADDR, which ClientAddressMiddleware has
+# already resolved; its own X-Forwarded-For handling stays off so that the header
+# is not applied twice.
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
 # Staff accounts are created by administrators; nobody signs up.
 ACCOUNT_ADAPTER = "staff.adapters.StaffAccountAdapter"
 # A staff session ends after this long without requests.
 STAFF_IDLE_SECONDS = env.int("STAFF_IDLE_SECONDS", default=30 * 60)
+# An open, visible dashboard with a live socket counts as activity, but only for
+# this long after the professional's last input (then the idle timeout runs).
+STAFF_MAX_UNATTENDED_SECONDS = env.int("STAFF_MAX_UNATTENDED_SECONDS", default=4 * 3600)
+# Each staff socket re-checks its login session this often (logout and
+# deactivation also close it at once; this catches expiry and the rest).
+STAFF_SESSION_CHECK_SECONDS = env.float("STAFF_SESSION_CHECK_SECONDS", default=30)
 
 # --- Sessions and security --------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -205,6 +323,26 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=ENVIRONMENT == "production")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# HTTPS only in production: plain-HTTP requests are redirected and browsers are told
+# (HSTS) never to try HTTP again. HSTS covers this host and its own subdomains only
+# (chat.county.fi → *.chat.county.fi), never the county's other sites.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Preloading is a decision for the county's registrable domain, not this service's.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# The load balancer and orchestrator probe over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Reverse proxies in front of daphne, each appending the address it received the
+# request from to X-Forwarded-For (nginx: proxy_add_x_forwarded_for). The client is
+# the entry this many places from the right; anything further left was sent by the
+# client and is ignored (conversations/clientaddr.py). 0: no proxy, the peer is the client.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise environ.ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+if TRUSTED_PROXY_COUNT:
+    # TLS ends at the proxy, which must set (overwrite) X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"  # the widget's pages opt out; CSP frame-ancestors rules them
 
@@ -236,8 +374,12 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="chat@example.invalid
 # The session cookie is SameSite=Lax: embedding works on the same site (e.g. www.county.fi
 # embedding chat.county.fi), not across unrelated sites.
 WIDGET_ALLOWED_ORIGINS = env.list("WIDGET_ALLOWED_ORIGINS", default=[])
-INTAKE_RATE_LIMIT = env.int("INTAKE_RATE_LIMIT", default=5)  # conversations per address …
+# Conversations started per client address (IPv6: per /64) … generous because a
+# library's or school's computers share one address; see customers/ratelimit.py.
+INTAKE_RATE_LIMIT = env.int("INTAKE_RATE_LIMIT", default=20)
 INTAKE_RATE_WINDOW_SECONDS = env.int("INTAKE_RATE_WINDOW_SECONDS", default=600)  # … per window
+# A rejected form (CSRF) in the resident's look and language, also inside the panel.
+CSRF_FAILURE_VIEW = "customers.errors.csrf_failure"
 RESIDENT_IDLE_MINUTES = env.int("RESIDENT_IDLE_MINUTES", default=30)
 PRIVACY_NOTICE_URL = env.str("PRIVACY_NOTICE_URL", default="/privacy/")
 
@@ -245,16 +387,136 @@ PRIVACY_NOTICE_URL = env.str("PRIVACY_NOTICE_URL", default="/privacy/")
 CHAT_MAX_FRAME_BYTES = env.int("CHAT_MAX_FRAME_BYTES", default=8192)
 CHAT_MAX_MESSAGE_CHARS = env.int("CHAT_MAX_MESSAGE_CHARS", default=2000)
 CHAT_SYNC_BATCH = 200
+# Messages and notes per socket: a burst, then a steady rate (per conversation: twice these).
+CHAT_RATE_BURST = env.float("CHAT_RATE_BURST", default=20)
+CHAT_RATE_PER_SECOND = env.float("CHAT_RATE_PER_SECOND", default=2)
 
 # --- Logging: no personal data; events carry ids and codes only ---------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # channels-redis logs a traceback every second while Redis is down; the
+    # filter turns that into the one-line outage log (conversations.outages).
+    "filters": {
+        "layer_outage": {"()": "conversations.outages.LayerReceiveFilter"},
+        # An ordinary 4xx (403, 404, 400, a refused host) is one line; tracebacks
+        # are for real errors.
+        "client_errors_without_traceback": {"()": "chatservice.logfilters.ClientErrorFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors_without_traceback"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.channels.server": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        "channels_redis.pubsub": {"filters": ["layer_outage"]},
     },
+}
+
+# --- Identification (identity/, docs/identity.md) -----------------------------
+# Strong identification in the middle of a chat. Development runs against the
+# stand-in OpenID provider inside the app with keys of its own; production sets
+# the provider, this service's keys and the keys for identity codes at rest.
+IDENTITY_PROVIDERS = {"oidc": "identity.providers.oidc.OIDCProvider"}
+IDENTITY_PROVIDER = env.str("IDENTITY_PROVIDER", default="oidc")
+if IDENTITY_PROVIDER not in IDENTITY_PROVIDERS:
+    raise environ.ImproperlyConfigured(
+        f"IDENTITY_PROVIDER must be one of {', '.join(IDENTITY_PROVIDERS)}, not {IDENTITY_PROVIDER!r}."
+    )
+# A professional's identification request (the resident's link) expires after this long.
+IDENTIFICATION_REQUEST_MINUTES = env.int("IDENTIFICATION_REQUEST_MINUTES", default=10)
+# Identity codes at rest: Fernet keys, newest first (the first encrypts, all
+# decrypt: rotation), and a separate secret for their keyed hashes.
+IDENTITY_HETU_KEYS = env.list("IDENTITY_HETU_KEYS", default=[])
+IDENTITY_HETU_HMAC_KEY = env.str("IDENTITY_HETU_HMAC_KEY", default="")
+for _name in ("IDENTITY_HETU_KEYS", "IDENTITY_HETU_HMAC_KEY"):
+    required_in_production(_name)
+if PRODUCTION and len(IDENTITY_HETU_HMAC_KEY) < 32:
+    raise environ.ImproperlyConfigured("IDENTITY_HETU_HMAC_KEY must be at least 32 characters.")
+if PRODUCTION and IDENTITY_HETU_HMAC_KEY in IDENTITY_HETU_KEYS:
+    raise environ.ImproperlyConfigured(
+        "IDENTITY_HETU_HMAC_KEY must be a secret of its own, not one of IDENTITY_HETU_KEYS."
+    )
+# The stand-in OpenID provider (/identify/standin/): development and tests only.
+IDENTITY_STANDIN_ENABLED = env.bool("IDENTITY_STANDIN", default=not PRODUCTION)
+if PRODUCTION and IDENTITY_STANDIN_ENABLED:
+    raise environ.ImproperlyConfigured(
+        "IDENTITY_STANDIN must be off when CHATSERVICE_ENV=production: it identifies anybody."
+    )
+IDENTITY_STANDIN_SIGNING_ALG = env.str("IDENTITY_STANDIN_SIGNING_ALG", default="RS256")
+# Development keys (this service's and the stand-in's), generated on first use.
+IDENTITY_DEV_KEY_FILE = env.str(
+    "IDENTITY_DEV_KEY_FILE", default=str(BASE_DIR / "var" / "identity" / "dev-keys.json")
+)
+# The OpenID Connect relying party (FTN profile). Without an issuer, the stand-in
+# at this site's own address is used (development only).
+IDENTITY_OIDC_ISSUER = env.str("IDENTITY_OIDC_ISSUER", default="")
+IDENTITY_OIDC_CLIENT_ID = env.str("IDENTITY_OIDC_CLIENT_ID", default="chatservice-dev")
+# The callback address registered with the provider (…/identify/callback/); by
+# default the requesting site's own.
+IDENTITY_OIDC_REDIRECT_URI = env.str("IDENTITY_OIDC_REDIRECT_URI", default="")
+# This service's private JWK Set (signing + encryption keys), as JSON or a file.
+IDENTITY_OIDC_CLIENT_JWKS = env.str("IDENTITY_OIDC_CLIENT_JWKS", default="")
+IDENTITY_OIDC_CLIENT_JWKS_FILE = env.str("IDENTITY_OIDC_CLIENT_JWKS_FILE", default="")
+if PRODUCTION and IDENTITY_PROVIDER == "oidc":
+    for _name in ("IDENTITY_OIDC_ISSUER", "IDENTITY_OIDC_CLIENT_ID", "IDENTITY_OIDC_REDIRECT_URI"):
+        required_in_production(_name)
+    if not (IDENTITY_OIDC_CLIENT_JWKS or IDENTITY_OIDC_CLIENT_JWKS_FILE):
+        raise environ.ImproperlyConfigured(
+            "IDENTITY_OIDC_CLIENT_JWKS or IDENTITY_OIDC_CLIENT_JWKS_FILE must be set when "
+            "CHATSERVICE_ENV=production (docs/identity.md)."
+        )
+    for _name in ("IDENTITY_OIDC_ISSUER", "IDENTITY_OIDC_REDIRECT_URI"):
+        if not env.str(_name).startswith("https://"):
+            raise environ.ImproperlyConfigured(f"{_name} must be an https:// address.")
+IDENTITY_OIDC_SCOPE = env.str("IDENTITY_OIDC_SCOPE", default="openid profile")
+# Accepted (and requested) levels of assurance, as acr values; the providers' test
+# level (urn:oid:1.2.246.517.3002.110.999) only with IDENTITY_ALLOW_TEST_LEVEL.
+IDENTITY_OIDC_ACR_VALUES = env.list(
+    "IDENTITY_OIDC_ACR_VALUES",
+    default=[
+        "http://ftn.ficora.fi/2017/loa3",
+        "http://eidas.europa.eu/LoA/high",
+        "http://ftn.ficora.fi/2017/loa2",
+        "http://eidas.europa.eu/LoA/substantial",
+    ],
+)
+IDENTITY_ALLOW_TEST_LEVEL = env.bool("IDENTITY_ALLOW_TEST_LEVEL", default=False)
+if PRODUCTION and IDENTITY_ALLOW_TEST_LEVEL:
+    raise environ.ImproperlyConfigured(
+        "IDENTITY_ALLOW_TEST_LEVEL must be off when CHATSERVICE_ENV=production."
+    )
+# Claim names differ between providers: the personal identity code, and an
+# identifier of people without one (eIDAS; empty: the ID token's `sub`).
+IDENTITY_OIDC_HETU_CLAIM = env.str("IDENTITY_OIDC_HETU_CLAIM", default="hetu")
+IDENTITY_OIDC_PERSON_ID_CLAIM = env.str("IDENTITY_OIDC_PERSON_ID_CLAIM", default="")
+# Algorithm allow-lists (may be narrowed, never widened: identity.providers.oidc).
+IDENTITY_OIDC_SIGNING_ALGS = env.list("IDENTITY_OIDC_SIGNING_ALGS", default=["RS256", "ES256"])
+IDENTITY_OIDC_KEY_ENCRYPTION_ALGS = env.list(
+    "IDENTITY_OIDC_KEY_ENCRYPTION_ALGS", default=["RSA-OAEP", "RSA-OAEP-256"]
+)
+IDENTITY_OIDC_CONTENT_ENCRYPTION_ALGS = env.list(
+    "IDENTITY_OIDC_CONTENT_ENCRYPTION_ALGS", default=["A128GCM", "A256GCM"]
+)
+# The `aud` of our client assertion: "token_endpoint" (OpenID Connect Core 9) or "issuer".
+IDENTITY_OIDC_ASSERTION_AUDIENCE = env.str("IDENTITY_OIDC_ASSERTION_AUDIENCE", default="token_endpoint")
+if IDENTITY_OIDC_ASSERTION_AUDIENCE not in ("token_endpoint", "issuer"):
+    raise environ.ImproperlyConfigured(
+        "IDENTITY_OIDC_ASSERTION_AUDIENCE must be 'token_endpoint' or 'issuer'."
+    )
+IDENTITY_OIDC_CLOCK_SKEW_SECONDS = env.int("IDENTITY_OIDC_CLOCK_SKEW_SECONDS", default=60)
+IDENTITY_OIDC_METADATA_SECONDS = env.int("IDENTITY_OIDC_METADATA_SECONDS", default=3600)
+IDENTITY_OIDC_JWKS_REFRESH_SECONDS = env.int("IDENTITY_OIDC_JWKS_REFRESH_SECONDS", default=60)
+IDENTITY_HTTP_TIMEOUT_SECONDS = env.float("IDENTITY_HTTP_TIMEOUT_SECONDS", default=10)
+# Factory of the relying party's HTTP client (tests route it to the stand-in's views).
+IDENTITY_HTTP_CLIENT = "identity.providers.http.default_client"
+CELERY_BEAT_SCHEDULE["expire-identification-requests"] = {
+    "task": "identity.tasks.expire_identification_requests",
+    "schedule": 60.0,
 }

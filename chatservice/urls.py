@@ -1,26 +1,31 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.auth.views import redirect_to_login
-from django.urls import include, path, reverse
+from django.urls import include, path
 
 from chatservice import health
 
+# A database outage becomes the translated 503 page, also when it hits a middleware.
+handler500 = "chatservice.views.server_error"
+# Translated error pages in the site's look, frameable inside the chatbot panel.
+handler400 = "customers.errors.bad_request"
+handler403 = "customers.errors.permission_denied"
+handler404 = "customers.errors.page_not_found"
+
+# Not translated: probes, the language switch, the admin (in the county's default
+# language) and, in chatservice.routing, the sockets.
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/", include("allauth.urls")),
-    # Administrators log in like everyone else on staff: e-mail, password, TOTP.
-    path(
-        "admin/login/",
-        lambda request: redirect_to_login(
-            request.GET.get("next", "/admin/"), login_url=reverse("account_login")
-        ),
-    ),
+    # Strong identification: the link, the provider's callback, our JWKS (and the stand-in).
+    path("identify/", include("identity.urls")),
+    # Only administrators (staff.admin_site), who log in through the staff login.
     path("admin/", admin.site.urls),
-    path("staff/", include("staff.urls")),
 ]
+# The resident's and the professional's pages: Swedish without a prefix, /fi/ and /en/.
 urlpatterns += i18n_patterns(
+    path("accounts/", include("allauth.urls")),
+    path("staff/", include("staff.urls")),
     path("", include("customers.urls")),
     prefix_default_language=False,
 )

@@ -7,6 +7,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
+from conversations.clientaddr import client_address_from_scope
 from conversations import actions, frames, realtime, selectors
 from conversations.consumers import CLOSE_UNAUTHENTICATED, ChatConsumer, handles
 from conversations.errors import DomainError
@@ -49,7 +50,7 @@ class StaffConsumer(ChatConsumer):
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
         self.session_key = self.scope["session"].session_key
-        self.address = (self.scope.get("client") or [None])[0]
+        self.address = client_address_from_scope(self.scope)
         self.audited: set[int] = set()
         state = await database_sync_to_async(staff_socket_state)(user=self.user)
         await self.accept()
