@@ -17,7 +17,7 @@ def start_conversation(
     identity_codes_masked: int = 0,
 ) -> Conversation:
     """Open a conversation and give its ownership to this browser session."""
-    conversation = actions.open_conversation(
+    conversation = actions.create_conversation(
         service=service,
         name=name,
         phone=phone,
@@ -27,6 +27,10 @@ def start_conversation(
     )
     session.cycle_key()  # a fresh key for the session that now owns a conversation
     session[selectors.SESSION_KEY] = conversation.pk
+    # A browser-session cookie: closing the browser of a shared computer ends the
+    # resident's access to the chat (the server side still expires after
+    # SESSION_COOKIE_AGE). Staff sessions keep their own policy.
+    session.set_expiry(0)
     return conversation
 
 

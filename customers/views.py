@@ -1,22 +1,31 @@
 """The resident's pages. The widget's pages (inside the chatbot panel) may be
-framed by the county's site; the rest may not."""
+framed by the county's site; the rest may not. Every widget page depends on the
+session (whether a conversation is open, and its content), so none may be stored
+by the browser or a proxy (`never_cache`: Cache-Control no-store, private)."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods
 
 from conversations import hours, selectors
+from conversations.consumers import CLOSE_NO_CONVERSATION
 from conversations.errors import DomainError
+from conversations.limits import page_limits
 from customers import actions, ratelimit
 from customers.forms import IntakeForm
 from customers.models import ChatbotTopic
 from customers.selectors import chat_page_state, service_cards
 from customers.strings import chat_strings
+
+# The chat page warns this long before it ends itself for idleness (WCAG 2.2.1).
+RESIDENT_IDLE_WARNING_SECONDS = 120
 
 
 def front(request):
@@ -34,6 +43,7 @@ def _open_conversation(request):
 
 
 @xframe_options_exempt
+@never_cache
 def widget_menu(request):
     topics = ChatbotTopic.objects.filter(is_active=True, parent=None).prefetch_related(
         Prefetch("children", queryset=ChatbotTopic.objects.filter(is_active=True))
@@ -46,6 +56,7 @@ def widget_menu(request):
 
 
 @xframe_options_exempt
+@never_cache
 def service_list(request):
     if _open_conversation(request):
         return redirect("customers:chat")
@@ -53,6 +64,7 @@ def service_list(request):
 
 
 @xframe_options_exempt
+@never_cache
 @require_http_methods(["GET", "POST"])
 def intake(request, slug):
     if _open_conversation(request):
@@ -67,13 +79,13 @@ def intake(request, slug):
     form = IntakeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        allowed = ratelimit.hit(
-            scope="intake",
-            key=ratelimit.client_address(request),
-            limit=settings.INTAKE_RATE_LIMIT,
-            window_seconds=settings.INTAKE_RATE_WINDOW_SECONDS,
-        )
-        if not allowed:
+        # Only conversations actually started count against the limit: a resident's
+        # typing errors never lock them out. See ratelimit.address_key for the key.
+        address = ratelimit.address_key(ratelimit.client_address(request))
+        window = settings.INTAKE_RATE_WINDOW_SECONDS
+        if ratelimit.exceeded(
+            scope="intake", key=address, limit=settings.INTAKE_RATE_LIMIT, window_seconds=window
+        ):
             form.add_error(
                 None,
                 _(
@@ -93,6 +105,17 @@ def intake(request, slug):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
+                ratelimit.record(scope="intake", key=address, window_seconds=window)
+                if form.identity_codes_masked:
+                    # Told on the chat page, as the chat tells of a masked message.
+                    messages.warning(
+                        request,
+                        _(
+                            "A personal identity code was hidden from what you wrote. Never "
+                            "type your identity code in the chat: if it is needed, the "
+                            "professional asks you to identify yourself."
+                        ),
+                    )
                 return redirect("customers:chat")
         else:
             status = 400
@@ -102,6 +125,7 @@ def intake(request, slug):
 
 
 @xframe_options_exempt
+@never_cache
 def chat(request):
     conversation = selectors.conversation_for_resident(session=request.session)
     if conversation is None:
@@ -115,9 +139,12 @@ def chat(request):
         "minutes_per_position": state["minutes_per_position"],
         "max_wait_minutes": state["max_wait_minutes"],
         "idle_minutes": settings.RESIDENT_IDLE_MINUTES,
+        "idle_warning_seconds": RESIDENT_IDLE_WARNING_SECONDS,
         "created": conversation.created_at.isoformat(),
-        "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
-        "end_url": reverse("customers:end"),
+        "peer_seen_seq": state.get("peer_seen_seq", 0),
+        "limits": page_limits(),
+        "urls": {"end": reverse("customers:end"), "menu": reverse("customers:widget")},
+        "close_codes": {"no_conversation": CLOSE_NO_CONVERSATION},
         "strings": chat_strings(),
     }
     return render(
@@ -128,6 +155,7 @@ def chat(request):
 
 
 @xframe_options_exempt
+@never_cache
 @require_http_methods(["GET", "POST"])
 def end(request):
     """'End and clear': confirm, then leave, end the session and clear the browser."""
@@ -145,5 +173,6 @@ def end(request):
 
 
 @xframe_options_exempt
+@never_cache
 def ended(request):
     return render(request, "customers/widget/ended.html")

@@ -9,7 +9,9 @@ if (framed) {
     if (event.key === "Escape") window.parent.postMessage({ chatservice: "close" }, "*");
   });
   window.addEventListener("load", () => {
-    const heading = document.querySelector("main h1");
+    // An error summary (after a failed submit) takes focus before the heading.
+    const heading =
+      document.querySelector("[data-focus-on-load]") || document.querySelector("main h1");
     if (heading) {
       heading.tabIndex = -1;
       heading.focus();

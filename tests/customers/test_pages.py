@@ -8,6 +8,7 @@ from conversations.models import Conversation, ConversationEvent
 from conversations.selectors import SESSION_KEY
 from customers.models import ChatbotTopic
 from identity import hetu
+from tests.customers import dom
 from tests.factories import ConversationFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,10 +151,30 @@ def test_overlong_input_is_refused(client, service, field, length):
     assert not Conversation.objects.exists()
 
 
-def test_missing_fields_are_refused(client, service):
+def test_missing_fields_are_refused_with_every_error_shown(client, service):
+    """An empty submit: a summary of every error at the top (GOV.UK pattern) and each
+    field's own error next to it, tied to the field for screen readers."""
     response = client.post(intake_url(service), {})
     assert response.status_code == 400
-    assert response.content.decode().count("Detta fält måste fyllas i") == 3
+    page = dom.parse(response.content)
+    summary = page.by_id("error-summary")
+    assert summary.attrs["role"] == "alert"
+    assert "data-focus-on-load" in summary.attrs and summary.attrs["tabindex"] == "-1"
+    assert summary.links() == ["#id_name", "#id_phone", "#id_matter"]
+    assert all("Detta fält måste fyllas i" in a.text() for a in summary.find_all("a"))
+    for name in ("name", "phone", "matter"):
+        field = page.by_id(f"id_{name}")
+        assert field.attrs["aria-invalid"] == "true"
+        assert f"{name}-errors" in field.attrs["aria-describedby"].split()
+        errors = page.by_id(f"{name}-errors")
+        assert "Detta fält måste fyllas i" in errors.text() and not errors.hidden
+        assert errors.parent is field.parent  # next to its field
+
+
+def test_a_valid_form_has_no_error_summary(client, service):
+    page = dom.parse(client.get(intake_url(service)).content)
+    assert page.find_all(id="error-summary") == []
+    assert "aria-invalid" not in page.by_id("id_name").attrs
 
 
 def test_identity_codes_are_masked_in_intake_fields(client, service):
@@ -198,8 +219,10 @@ def test_end_and_clear_marks_left_ends_the_session_and_clears_the_browser(client
     assert conversation.status == "closed"  # nobody had taken it: abandoned
     assert SESSION_KEY not in client.session
     assert client.get("/widget/chat/")["Location"] == "/widget/"
-    ended = client.get("/widget/ended/").content.decode()
-    assert ("data-clear-storage" in ended and "cache" in ended.lower()) or "cachen" in ended
+    ended = dom.parse(client.get("/widget/ended/").content)
+    [body] = ended.find_all("body")
+    assert "data-clear-storage" in body.attrs  # panel.js clears the browser's storage
+    assert "Töm webbläsarens cache och historik." in ended.text()
     assert "Återvänd till din chatt" not in client.get("/widget/").content.decode()
 
 
@@ -226,13 +249,28 @@ def test_closed_conversation_shows_that_it_ended(client, service, professional):
     client.post(intake_url(service), VALID)
     conversation = Conversation.objects.get()
     actions.claim_conversation(conversation_id=conversation.pk, professional=professional)
-    actions.close_conversation(
+    actions.close_by_professional(
         conversation_id=conversation.pk, reason="resolved", professional=professional
     )
-    html = client.get("/en/widget/chat/").content.decode()
-    assert (
-        '<section id="ended" class="ended"  aria-labelledby' in html
-        or 'id="ended" class="ended" aria' in html
-    )
-    assert "The conversation has ended" in html
-    assert 'id="after-chat"' in html
+    page = dom.parse(client.get("/en/widget/chat/").content)
+    # The notice and the after-chat area are in every chat page, hidden while the
+    # conversation is open: what tells the closed state is that they are shown, the
+    # professional's closing words with them, and the composer is gone.
+    ended = page.by_id("ended")
+    assert not ended.hidden
+    assert "The conversation has ended" in ended.text()
+    assert "The professional ended the conversation" in page.by_id("ended-by-professional").text()
+    assert not page.by_id("after-chat").hidden
+    assert page.by_id("composer").hidden
+    assert page.by_id("status-active").hidden
+
+
+def test_active_conversation_shows_no_ending(client, service, professional):
+    """The counterpart of the closed page: the same elements in the active state."""
+    client.post(intake_url(service), VALID)
+    conversation = Conversation.objects.get()
+    actions.claim_conversation(conversation_id=conversation.pk, professional=professional)
+    page = dom.parse(client.get("/en/widget/chat/").content)
+    assert page.by_id("ended").hidden and page.by_id("after-chat").hidden
+    assert not page.by_id("composer").hidden
+    assert not page.by_id("status-active").hidden
