@@ -1,12 +1,10 @@
 """The intake's errors, notices and error pages in real Chromium, inside the
 chatbot panel under the real CSP (the fixtures are the browser tests')."""
 
-# ruff: noqa: F401, F811 - the browser tests' fixtures are imported, then used as arguments
 import uuid
 
 import pytest
 
-from tests.browser.conftest import axe_path, browser, chromium_path, server
 from tests.browser.test_accessibility import violations
 
 pytestmark = [pytest.mark.browser]
