@@ -50,7 +50,9 @@ logger = logging.getLogger(__name__)
 # Close codes (docs/protocol.md).
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NO_CONVERSATION = 4404
-CLOSE_TRY_AGAIN_LATER = 1013
+# "Try again later". Not 1013: daphne (autobahn) lets a server close only with 1000
+# or 3000–4999, and raises on anything else.
+CLOSE_TRY_AGAIN_LATER = 4503
 
 # Live messages wait this long for the client's first `sync` of a conversation.
 HOLD_SECONDS = 5.0

@@ -34,11 +34,21 @@ def slots_on(service: Service, day: date) -> list[Slot]:
     ]
 
 
+# A time field cannot hold 24:00: a slot closing at 23:59 or later runs to midnight
+# (the service list shows it as 24:00), so a service open around the clock has
+# no closed minute between one day and the next.
+END_OF_DAY = time(23, 59)
+
+
+def _within(slot: Slot, moment: time) -> bool:
+    return slot.opens <= moment and (moment < slot.closes or slot.closes >= END_OF_DAY)
+
+
 def is_open(service: Service, at: datetime | None = None) -> bool:
     if not service.is_active:
         return False
     local = timezone.localtime(at or timezone.now())
-    return any(s.opens <= local.time() < s.closes for s in slots_on(service, local.date()))
+    return any(_within(s, local.time()) for s in slots_on(service, local.date()))
 
 
 def next_opening(service: Service, at: datetime | None = None) -> datetime | None:

@@ -11,28 +11,54 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-LANGUAGES = ("sv", "fi", "en")
+from conversations import limits
 
 
 def localized(obj: models.Model, field: str, language: str | None = None) -> str:
-    """`obj.<field>_<language>` for the given or current language; Swedish, the
-    county's default, when that is empty or the language is not served."""
-    language = (language or get_language() or "sv")[:2]
-    if language not in LANGUAGES:
-        language = "sv"
-    return getattr(obj, f"{field}_{language}") or getattr(obj, f"{field}_sv")
+    """The one reader of localized fields: `obj.<field>_<language>` for the given
+    or current language; the county's default language when that is empty or
+    the language is not served."""
+    language = limits.served_language(language or get_language())
+    default = settings.LANGUAGE_CODE
+    return getattr(obj, f"{field}_{language}") or getattr(obj, f"{field}_{default}")
+
+
+class AppendOnlyError(ValueError):
+    """A row of an append-only log was to be changed or removed."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk changes are refused like changes to one row (`update()`, `delete()`
+    and what is built on them: `bulk_update()`, a related manager's `delete()`).
+
+    Django's deletion collector does not come through here: it reads related
+    rows through `_base_manager` and deletes them with a raw delete, so a
+    conversation deleted by a retention purge still takes its timeline with it
+    (CASCADE), and deleting a user still clears `actor` (SET_NULL)."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only.")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only.")
 
 
 class AppendOnlyModel(models.Model):
-    """Rows are written once: saving an existing row raises."""
+    """Rows are written once: saving an existing row, deleting a row and bulk
+    updates or deletes through the manager raise `AppendOnlyError`."""
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise ValueError(f"{type(self).__name__} rows are append-only.")
+            raise AppendOnlyError(f"{type(self).__name__} rows are append-only.")
         super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows are append-only.")
 
 
 class Service(models.Model):
@@ -157,15 +183,13 @@ class ConversationStatus(models.TextChoices):
     CLOSED = "closed", _("closed")
 
 
-class CloseReason(models.TextChoices):
-    """Why a conversation closed. Staff reasons become admin-managed later; these
-    codes stay as the system's own reasons."""
+class SystemCloseCode(models.TextChoices):
+    """Why the system closed a conversation nobody was serving. A professional's
+    reasons are admin-managed (staff.CloseReasonOption) and kept apart, in
+    `Conversation.close_reason`."""
 
-    RESOLVED = "resolved", _("guidance given")
     ABANDONED = "abandoned", _("resident left before being served")
-    TIMED_OUT = "timed_out", _("waited too long")
     SERVICE_CLOSED = "service_closed", _("service closed")
-    OTHER = "other", _("other")
 
 
 class ActorKind(models.TextChoices):
@@ -186,17 +210,38 @@ class Conversation(models.Model):
         blank=True,
         related_name="assigned_conversations",
     )
-    resident_name = models.CharField(_("name"), max_length=100)
-    resident_phone = models.CharField(_("phone number"), max_length=32)
-    matter = models.CharField(_("matter"), max_length=500)
-    language = models.CharField(max_length=2, default="sv")
+    resident_name = models.CharField(_("name"), max_length=limits.NAME_MAX)
+    resident_phone = models.CharField(_("phone number"), max_length=limits.PHONE_MAX)
+    matter = models.CharField(_("matter"), max_length=limits.MATTER_MAX)
+    language = models.CharField(
+        _("language"), max_length=2, choices=limits.language_choices, default="sv"
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    close_reason = models.CharField(max_length=40, blank=True)
     closed_by = models.CharField(max_length=10, choices=ActorKind.choices, blank=True)
+    # Exactly one of these is set on a closed conversation, by who closed it.
+    close_reason = models.CharField(
+        _("close reason"),
+        max_length=limits.CLOSE_REASON_MAX,
+        blank=True,
+        help_text=_("The professional's reason: the code of an admin-managed close reason."),
+    )
+    system_close_code = models.CharField(
+        _("closed by the system because"),
+        max_length=20,
+        choices=SystemCloseCode.choices,
+        blank=True,
+    )
     resident_left_at = models.DateTimeField(null=True, blank=True)
+    # Since when the resident has had no open socket (None: connected, or not yet
+    # connected after the intake). Waiting conversations gone longer than
+    # RESIDENT_GONE_GRACE_SECONDS leave the queue as abandoned.
+    resident_disconnected_at = models.DateTimeField(null=True, blank=True)
     last_seq = models.PositiveIntegerField(default=0)
+    # The highest seq each party's device has shown (receipts): "delivered" survives a reload.
+    resident_seen_seq = models.PositiveIntegerField(default=0)
+    staff_seen_seq = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -224,7 +269,7 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     body = models.TextField()
-    client_id = models.CharField(max_length=64)
+    client_id = models.CharField(max_length=limits.CLIENT_ID_MAX)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -249,7 +294,7 @@ class InternalNote(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     body = models.TextField()
-    client_id = models.CharField(max_length=64)
+    client_id = models.CharField(max_length=limits.CLIENT_ID_MAX)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -265,12 +310,14 @@ class InternalNote(models.Model):
 
 
 class EventKind(models.TextChoices):
-    OPENED = "opened", _("opened")
+    CREATED = "created", _("started by the resident")
     CLAIMED = "claimed", _("claimed")
     TRANSFERRED = "transferred", _("transferred")
     RESIDENT_LEFT = "resident_left", _("resident left")
     CLOSED = "closed", _("closed")
     IDENTITY_CODE_MASKED = "identity_code_masked", _("identity code masked")
+    RESIDENT_DISCONNECTED = "resident_disconnected", _("resident disconnected")
+    RESIDENT_CONNECTED = "resident_connected", _("resident connected again")
 
 
 class ConversationEvent(AppendOnlyModel):
@@ -294,3 +341,60 @@ class ConversationEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"#{self.conversation_id} {self.kind}"
+
+
+class ResidentConnection(models.Model):
+    """One open resident socket, held by one server process (`process`).
+
+    Each process refreshes `last_seen` of all its rows on a timer
+    (conversations.connections); rows of a process that died without closing its
+    sockets (kill -9) stop being refreshed and are expired by a sweep."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="connections"
+    )
+    channel_name = models.CharField(max_length=200, unique=True)
+    process = models.CharField(max_length=32, db_index=True)
+    connected_at = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"#{self.conversation_id} {self.channel_name}"
+
+
+class AuditAction(models.TextChoices):
+    OPEN_CONVERSATION = "open_conversation", _("opened a conversation")
+    VIEW_IN_ADMIN = "view_in_admin", _("viewed a conversation in administration")
+    REVEAL_IDENTITY = "reveal_identity", _("revealed identity details")
+    DOWNLOAD_ATTACHMENT = "download_attachment", _("downloaded an attachment")
+    VIEW_TRANSCRIPT = "view_transcript", _("viewed a transcript")
+    EXPORT_AUDIT = "export_audit", _("exported the audit log")
+
+
+class AuditEntry(AppendOnlyModel):
+    """Append-only: who read what, when, from where. Nobody edits or deletes rows.
+
+    It lives in the core so that every app (identity, attachments, transcripts)
+    can write it; written only through `conversations.actions.record_audit`.
+    `conversation_id` is a plain number so that retention purges of conversations
+    leave the audit trail intact."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=30, choices=AuditAction.choices)
+    conversation_id = models.PositiveBigIntegerField(
+        _("conversation"), null=True, blank=True, db_index=True
+    )
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        when = f"{self.created_at:%Y-%m-%d %H:%M}"
+        return f"{when} {self.user_id} {self.get_action_display()} {self.conversation_id or ''}"

@@ -1,17 +1,31 @@
-import csv
+"""Staff accounts and the staff side's admin-managed texts; the close reasons'
+names in the conversation admin; the TOTP authenticators in the admin's language."""
 
+from allauth.mfa.models import Authenticator
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.http import HttpResponse
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from conversations.models import Conversation, Message
-from staff import actions
-from staff.models import AuditAction, AuditEntry, CannedReply, CloseReasonOption, User
+from conversations import limits
+from conversations.admin import ConversationAdmin
+from conversations.models import Conversation
+from staff import actions as staff_actions
+from staff.forms import StaffUserChangeForm, StaffUserCreationForm
+from staff.models import CannedReply, CloseReasonOption, User
+
+
+class ServiceMembershipForm(forms.ModelForm):
+    class Meta:
+        labels = {"service": _("service")}
 
 
 class ServiceMembershipInline(admin.TabularInline):
     model = User.services.through
+    form = ServiceMembershipForm
     extra = 0
     verbose_name = _("service")
     verbose_name_plural = _("services")
@@ -19,6 +33,19 @@ class ServiceMembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
+    # Login is by e-mail: an account without one cannot log in, and a second
+    # account with an empty address used to fail on the unique column.
+    form = StaffUserChangeForm
+    add_form = StaffUserCreationForm
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "username", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
     list_display = [
         "email",
         "first_name",
@@ -37,6 +64,13 @@ class StaffUserAdmin(UserAdmin):
         (_("Professional"), {"fields": ["max_active_chats", "is_supervisor", "presence"]}),
     )
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A deactivated account (or one no longer staff) loses its open sockets at once.
+        lost_access = not (obj.is_active and obj.is_staff)
+        if change and lost_access and {"is_active", "is_staff"} & set(form.changed_data):
+            staff_actions.end_staff_sockets(user_id=obj.pk)
+
 
 @admin.register(CloseReasonOption)
 class CloseReasonOptionAdmin(admin.ModelAdmin):
@@ -51,90 +85,85 @@ class CannedReplyAdmin(admin.ModelAdmin):
     search_fields = ["shortcut", "title", "body"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
+class CloseReasonFilter(admin.SimpleListFilter):
+    """The professionals' close reasons by name, not by code."""
+
+    title = _("close reason")
+    parameter_name = "close_reason"
+
+    def lookups(self, request, model_admin):
+        return [(reason.code, reason.label) for reason in CloseReasonOption.objects.all()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(close_reason=self.value())
+        return queryset
+
+
+admin.site.unregister(Conversation)
+
+
+@admin.register(Conversation)
+class ConversationWithReasonsAdmin(ConversationAdmin):
+    """The conversation admin (conversations.admin) with the close reasons' names:
+    the reasons are managed here, in the app above, so the names are added here."""
+
+    list_display = [
+        "close_reason_name" if name == "close_reason" else name
+        for name in ConversationAdmin.list_display
+    ]
+    list_filter = [
+        CloseReasonFilter if name == "close_reason" else name
+        for name in ConversationAdmin.list_filter
+    ]
+
+    def get_queryset(self, request):
+        label = f"label_{limits.served_language(get_language())}"
+        name = CloseReasonOption.objects.filter(code=OuterRef("close_reason")).values(label)[:1]
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(close_reason_name=Coalesce(Subquery(name), "close_reason"))
+        )
+
+    @admin.display(description=_("close reason"), ordering="close_reason")
+    def close_reason_name(self, conversation) -> str:
+        return conversation.close_reason_name
+
+
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    """allauth's two-factor authenticators, with labels in the admin's language.
+    An administrator only looks and deletes (a professional who lost their
+    phone sets TOTP up again); the secret is never shown."""
+
+    list_display = ["owner", "kind", "created", "last_used"]
+    fields = ["owner", "kind", "created", "last_used"]
+    readonly_fields = ["owner", "kind", "created", "last_used"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+
+    @admin.display(description=_("staff user"), ordering="user__email")
+    def owner(self, authenticator) -> str:
+        return str(authenticator.user)
+
+    @admin.display(description=_("type"), ordering="type")
+    def kind(self, authenticator) -> str:
+        return authenticator.get_type_display()
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, authenticator):
+        return authenticator.created_at
+
+    @admin.display(description=_("last used"), ordering="last_used_at")
+    def last_used(self, authenticator):
+        return authenticator.last_used_at
+
+    def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class MessageInline(admin.TabularInline):
-    model = Message
-    fields = ["seq", "author_kind", "body", "created_at"]
-    readonly_fields = ["seq", "author_kind", "body", "created_at"]
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Conversation)
-class ConversationAdmin(ReadOnlyAdmin):
-    """Read-only: conversations change only through the chat's actions. Opening
-    one here is audited like opening it on the dashboard."""
-
-    list_display = [
-        "id",
-        "service",
-        "status",
-        "assigned_to",
-        "language",
-        "created_at",
-        "closed_at",
-        "close_reason",
-    ]
-    list_filter = ["status", "service", "language", "close_reason"]
-    date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in Conversation._meta.fields]
-    inlines = [MessageInline]
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        if object_id and object_id.isdigit():
-            actions.record_audit(
-                user=request.user,
-                action=AuditAction.VIEW_IN_ADMIN,
-                conversation_id=int(object_id),
-                address=request.META.get("REMOTE_ADDR"),
-            )
-        return super().change_view(request, object_id, form_url, extra_context)
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "user", "action", "conversation_id", "address", "detail"]
-    list_filter = ["action", "created_at", "user"]
-    search_fields = ["conversation_id", "user__email", "address"]
-    date_hierarchy = "created_at"
-    actions = ["export_csv"]
-
-    @admin.action(description=_("Export the selected entries as CSV"))
-    def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
-        writer = csv.writer(response)
-        writer.writerow(["time", "user", "action", "conversation", "address", "detail"])
-        for entry in queryset.select_related("user").order_by("created_at", "id"):
-            writer.writerow(
-                [
-                    entry.created_at.isoformat(),
-                    entry.user.email,
-                    entry.action,
-                    entry.conversation_id or "",
-                    entry.address or "",
-                    entry.detail,
-                ]
-            )
-        actions.record_audit(
-            user=request.user,
-            action=AuditAction.EXPORT_AUDIT,
-            address=request.META.get("REMOTE_ADDR"),
-        )
-        return response
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser

@@ -1,7 +1,6 @@
 """Staff accounts and what the professional's side keeps: presence, ready
-texts, close reasons and the audit log. Residents never have accounts."""
-
-from datetime import timedelta
+texts and close reasons (the audit log is in the core, conversations.models).
+Residents never have accounts."""
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -9,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from conversations.models import AppendOnlyModel, localized
+from conversations.models import localized
 
 
 class Presence(models.TextChoices):
@@ -40,15 +39,14 @@ class User(AbstractUser):
         return self.get_full_name() or self.email
 
 
-# A staff socket not heard from for this long no longer counts (crashed process, lost network).
-CONNECTION_STALE_AFTER = timedelta(minutes=3)
-
-
 class StaffConnection(models.Model):
-    """One open staff socket. Presence lasts while a professional has a fresh one."""
+    """One open staff socket, held by one server process (`process`). Presence
+    lasts while a professional has a fresh one; each process refreshes its rows
+    on a timer (conversations.connections), and rows of a dead process expire."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     channel_name = models.CharField(max_length=200, unique=True)
+    process = models.CharField(max_length=32, default="", db_index=True)
     connected_at = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -119,41 +117,3 @@ class CannedReply(models.Model):
 
     def __str__(self) -> str:
         return f"/{self.shortcut} ({self.language})"
-
-
-class AuditAction(models.TextChoices):
-    OPEN_CONVERSATION = "open_conversation", _("opened a conversation")
-    VIEW_IN_ADMIN = "view_in_admin", _("viewed a conversation in administration")
-    REVEAL_IDENTITY = "reveal_identity", _("revealed identity details")
-    DOWNLOAD_ATTACHMENT = "download_attachment", _("downloaded an attachment")
-    VIEW_TRANSCRIPT = "view_transcript", _("viewed a transcript")
-    EXPORT_AUDIT = "export_audit", _("exported the audit log")
-
-
-class AuditEntry(AppendOnlyModel):
-    """Append-only: who read what, when, from where. Nobody edits or deletes rows.
-
-    `conversation_id` is a plain number so that retention purges of conversations
-    leave the audit trail intact."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
-    )
-    action = models.CharField(_("action"), max_length=30, choices=AuditAction.choices)
-    conversation_id = models.PositiveBigIntegerField(
-        _("conversation"), null=True, blank=True, db_index=True
-    )
-    detail = models.CharField(_("detail"), max_length=200, blank=True)
-    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
-    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("audit entry")
-        verbose_name_plural = _("audit log")
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.conversation_id or ''}"
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Audit entries are append-only.")

@@ -5,15 +5,28 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from allauth.mfa.models import Authenticator
+from django.contrib import auth
 from django.contrib.sessions.models import Session
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Min, Q
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
-from conversations import selectors
+from conversations import connections, selectors
 from conversations.events import ConversationSummary
-from conversations.models import CloseReason, Conversation, ConversationStatus, Service
+from conversations.models import ActorKind, Conversation, ConversationStatus, Service
 from staff.models import (
-    CONNECTION_STALE_AFTER,
     CannedReply,
     CloseReasonOption,
     Presence,
@@ -28,15 +41,93 @@ def has_mfa(*, user) -> bool:
 
 
 def may_use_staff_socket(*, user) -> bool:
-    return bool(user.is_authenticated and user.is_staff and has_mfa(user=user))
+    return bool(user.is_authenticated and user.is_active and user.is_staff and has_mfa(user=user))
 
 
-def session_is_active(*, session_key: str | None) -> bool:
-    """The staff session still exists and has not expired (idle timeout, logout)."""
-    return bool(
-        session_key
-        and Session.objects.filter(session_key=session_key, expire_date__gt=timezone.now()).exists()
+def session_is_active(*, session_key: str | None, user=None) -> bool:
+    """The staff session still exists and has not expired (idle timeout, logout).
+
+    With `user` (a socket's periodic check), also that the session is still
+    that user's login, the account is still an active staff account with a
+    second factor (deactivation), and its password has not changed since."""
+    if not session_key:
+        return False
+    session = Session.objects.filter(
+        session_key=session_key, expire_date__gt=timezone.now()
+    ).first()
+    if session is None:
+        return False
+    if user is None:
+        return True
+    current = User.objects.filter(pk=user.pk, is_active=True, is_staff=True).first()
+    if current is None or not has_mfa(user=current):
+        return False
+    data = session.get_decoded()
+    if str(data.get(auth.SESSION_KEY)) != str(current.pk):
+        return False
+    stored = data.get(auth.HASH_SESSION_KEY) or ""
+    return any(
+        constant_time_compare(stored, expected)
+        for expected in (
+            current.get_session_auth_hash(),
+            *current.get_session_auth_fallback_hash(),
+        )
     )
+
+
+def colleague_is_reachable(*, colleague: User, now: datetime | None = None) -> bool:
+    """A colleague can be handed a conversation: not away, with a live socket."""
+    return (
+        colleague.is_active
+        and colleague.presence != Presence.AWAY
+        and StaffConnection.objects.filter(
+            user=colleague, last_seen__gte=connections.stale_before(now)
+        ).exists()
+    )
+
+
+def colleagues_who_can_take(
+    *, user: User, service_ids: list[int] | None = None, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Colleagues in the user's services who could take a conversation now: not
+    away, with a live socket, under their limit of concurrent chats. Each with
+    the services they work in (a transfer stays within the conversation's
+    service). Two queries (one when nobody can)."""
+    if service_ids is None:
+        service_ids = selectors.service_ids_for_staff(user=user)
+    active = (
+        Conversation.objects.filter(assigned_to=OuterRef("pk"), status=ConversationStatus.ACTIVE)
+        .order_by()
+        .values("assigned_to")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    colleagues = (
+        User.objects.filter(
+            is_staff=True,
+            is_active=True,
+            services__in=service_ids,
+            pk__in=StaffConnection.objects.filter(
+                last_seen__gte=connections.stale_before(now)
+            ).values("user_id"),
+        )
+        .exclude(pk=user.pk)
+        .exclude(presence=Presence.AWAY)
+        .annotate(active_chats=Coalesce(Subquery(active), 0))
+        .filter(active_chats__lt=F("max_active_chats"))
+        .prefetch_related(Prefetch("services", queryset=Service.objects.only("id")))
+        .distinct()
+        .order_by("first_name", "email")
+    )
+    return [
+        {
+            "id": c.pk,
+            "name": c.get_full_name() or c.get_username(),
+            "presence": c.presence,
+            "services": sorted(s.pk for s in c.services.all() if s.pk in service_ids),
+        }
+        for c in colleagues
+    ]
 
 
 def staff_socket_state(*, user: User) -> dict[str, Any]:
@@ -62,12 +153,6 @@ def dashboard_config(*, user: User) -> dict[str, Any]:
     A constant number of queries whatever the queue length."""
     service_ids = selectors.service_ids_for_staff(user=user)
     services = list(Service.objects.filter(is_active=True).order_by("ordering", "slug"))
-    colleagues = (
-        User.objects.filter(is_staff=True, is_active=True, services__in=service_ids)
-        .exclude(pk=user.pk)
-        .distinct()
-        .order_by("first_name", "email")
-    )
     replies = CannedReply.objects.filter(is_active=True).filter(
         Q(service__isnull=True) | Q(service_id__in=service_ids)
     )
@@ -76,9 +161,8 @@ def dashboard_config(*, user: User) -> dict[str, Any]:
         "user_name": user.get_short_name() or user.get_username(),
         "my_services": service_ids,
         "services": [{"id": s.pk, "name": s.name()} for s in services],
-        "colleagues": [
-            {"id": c.pk, "name": c.get_full_name() or c.get_username()} for c in colleagues
-        ],
+        # Only those who can take a conversation now (the transfer re-checks).
+        "colleagues": colleagues_who_can_take(user=user, service_ids=service_ids),
         "canned_replies": [
             {
                 "service": r.service_id,
@@ -99,11 +183,10 @@ def dashboard_config(*, user: User) -> dict[str, Any]:
 def conversation_detail(*, conversation: Conversation) -> dict[str, Any]:
     """What a professional sees on opening a conversation (audited by the caller)."""
     return {
-        "type": "conversation.detail",
         "conversation": asdict(ConversationSummary.of(conversation)),
         "resident_phone": conversation.resident_phone,
         "service_name": conversation.service.name(),
-        "notes": selectors.notes_for(conversation_id=conversation.pk),
+        "notes": [note.fields() for note in selectors.notes_for(conversation_id=conversation.pk)],
     }
 
 
@@ -124,7 +207,7 @@ def supervisor_figures(*, user: User, now: datetime | None = None) -> dict[str, 
             oldest=Min("created_at", filter=Q(status=ConversationStatus.WAITING)),
         )
     }
-    fresh = now - CONNECTION_STALE_AFTER
+    fresh = connections.stale_before(now)
     available = {
         row["services"]: row["n"]
         for row in User.objects.filter(
@@ -142,9 +225,7 @@ def supervisor_figures(*, user: User, now: datetime | None = None) -> dict[str, 
     totals = today.aggregate(
         started=Count("id"),
         closed=Count("id", filter=Q(status=ConversationStatus.CLOSED)),
-        abandoned=Count(
-            "id", filter=Q(close_reason__in=[CloseReason.ABANDONED, CloseReason.SERVICE_CLOSED])
-        ),
+        abandoned=Count("id", filter=Q(closed_by=ActorKind.SYSTEM)),
         average_wait=Avg(wait, filter=Q(claimed_at__isnull=False)),
         average_handling=Avg(handling, filter=Q(closed_at__isnull=False, claimed_at__isnull=False)),
     )

@@ -15,10 +15,25 @@ def dashboard_strings() -> dict[str, str]:
         "sent": _("Sent"),
         "delivered": _("Delivered"),
         "sending": _("Sending…"),
+        "not_sent": _("Not sent yet: will be sent when the connection returns"),
+        "retrying": _("Not sent yet: trying again…"),
+        "failed": _("Not sent: %(reason)s"),
+        "masked": _(
+            "A personal identity code was hidden from your message: it is never stored in a chat."
+        ),
         "typing": _("The resident is typing…"),
         "left": _("The resident has left the conversation. Close it when you are done."),
+        "resident_left_short": _("Left the chat"),
+        "connected": _("Connected"),
+        "not_connected": _("Not connected"),
+        "composer_left": _("The resident has left: they will not see new messages."),
+        "composer_offline": _(
+            "The resident is not connected right now and may not see new messages."
+        ),
+        "since": _("since %(time)s"),
         "closed": _("Closed."),
         "transferred_away": _("Transferred."),
+        "transferred_to_you": _("A conversation was transferred to you: %(name)s"),
         "connection_lost": _("Connection lost. Reconnecting…"),
         "new_arrival": _("New conversation in the queue: %(service)s"),
         "unread": _("%(count)s unread"),

@@ -1,13 +1,24 @@
 """The professional's pages. The work itself happens over the staff socket."""
 
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from conversations.consumers import CLOSE_UNAUTHENTICATED
+from conversations.limits import page_limits
+from staff.middleware import staff_session_seconds_left
 from staff.selectors import dashboard_config, supervisor_figures
 from staff.strings import dashboard_strings
+
+# The dashboard warns this long before the staff session ends (WCAG 2.2.1),
+# says every this often that it is in use, and clears its status line after this.
+STAFF_IDLE_WARNING_SECONDS = 120
+KEEPALIVE_SECONDS = 60
+STATUS_LINE_SECONDS = 10
 
 
 def staff_required(view):
@@ -19,6 +30,16 @@ def dashboard(request):
     config = dashboard_config(user=request.user)
     config["strings"] = dashboard_strings()
     config["socket_path"] = "/ws/v1/staff/"
+    config["limits"] = page_limits()
+    config["close_codes"] = {"session_ended": CLOSE_UNAUTHENTICATED}
+    config["urls"] = {"keepalive": reverse("staff:keepalive"), "logout": reverse("account_logout")}
+    config["session"] = {
+        "idle_seconds": settings.STAFF_IDLE_SECONDS,
+        "warning_seconds": min(STAFF_IDLE_WARNING_SECONDS, settings.STAFF_IDLE_SECONDS // 2),
+        "max_unattended_seconds": settings.STAFF_MAX_UNATTENDED_SECONDS,
+        "keepalive_seconds": KEEPALIVE_SECONDS,
+    }
+    config["status_seconds"] = STATUS_LINE_SECONDS
     return render(request, "staff/dashboard.html", {"config": config})
 
 
@@ -44,6 +65,8 @@ def supervisor_data(request):
 @staff_required
 @require_POST
 def keepalive(request):
-    """The dashboard calls this while the professional is active, so an idle
-    session expires but a working one does not."""
-    return JsonResponse({"status": "ok"})
+    """The dashboard calls this every minute while the professional works, or
+    while it is open, visible and connected (unattended, within a maximum; see
+    `staff.middleware.extend_staff_session`). Says how long the session has left,
+    so that the page can warn before it ends."""
+    return JsonResponse({"status": "ok", "expires_in": staff_session_seconds_left(request)})

@@ -3,6 +3,7 @@ HTTP 500), established ones stay open on the pub/sub layer, and the outage is
 logged once, with its duration at the end. A throwaway redis-server on a free
 port is stopped and started; the shared one is never touched."""
 
+import asyncio
 import logging
 import shutil
 import socket
@@ -100,6 +101,13 @@ async def test_redis_down_new_sockets_retry_later_established_ones_stay(
     assert (await established.receive_json_from(timeout=5))["type"] == "hello"
 
     redis_server.stop()
+    # Until this process notices (its pub/sub reader hits the closed connection), a
+    # socket may still get through on the dying connection; wait for that, not a time.
+    for _ in range(100):
+        if outages.channel_layer.down:
+            break
+        await asyncio.sleep(0.05)
+    assert outages.channel_layer.down
     refused = []
     for _ in range(3):
         newcomer = await resident(conversation)
