@@ -161,7 +161,11 @@ class ChatLoad:
         for summary in hello["active"]:
             await ws.send(
                 json.dumps(
-                    {"type": "sync", "conversation": summary["id"], "after_seq": summary["last_seq"]}
+                    {
+                        "type": "sync",
+                        "conversation": summary["id"],
+                        "after_seq": summary["last_seq"],
+                    }
                 )
             )
         return ws

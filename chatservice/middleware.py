@@ -5,9 +5,9 @@ from django.core.exceptions import MiddlewareNotUsed
 from django.db import connection
 
 from chatservice import checks
-from conversations.clientaddr import client_address
 from chatservice.views import database_unavailable, unavailable_page
 from conversations import outages
+from conversations.clientaddr import client_address
 
 
 class ContentSecurityPolicyMiddleware:

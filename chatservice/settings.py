@@ -505,7 +505,9 @@ IDENTITY_OIDC_CONTENT_ENCRYPTION_ALGS = env.list(
     "IDENTITY_OIDC_CONTENT_ENCRYPTION_ALGS", default=["A128GCM", "A256GCM"]
 )
 # The `aud` of our client assertion: "token_endpoint" (OpenID Connect Core 9) or "issuer".
-IDENTITY_OIDC_ASSERTION_AUDIENCE = env.str("IDENTITY_OIDC_ASSERTION_AUDIENCE", default="token_endpoint")
+IDENTITY_OIDC_ASSERTION_AUDIENCE = env.str(
+    "IDENTITY_OIDC_ASSERTION_AUDIENCE", default="token_endpoint"
+)
 if IDENTITY_OIDC_ASSERTION_AUDIENCE not in ("token_endpoint", "issuer"):
     raise environ.ImproperlyConfigured(
         "IDENTITY_OIDC_ASSERTION_AUDIENCE must be 'token_endpoint' or 'issuer'."

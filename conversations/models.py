@@ -128,7 +128,9 @@ class Weekday(models.IntegerChoices):
 class OpeningHours(models.Model):
     """A weekly slot during which the service takes chats (local time)."""
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="opening_hours")
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="opening_hours", verbose_name=_("service")
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens = models.TimeField(_("opens"))
     closes = models.TimeField(_("closes"))
@@ -150,7 +152,9 @@ class OpeningHours(models.Model):
 class ServiceException(models.Model):
     """A date on which the weekly hours do not apply: closed, or other hours."""
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="exceptions")
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="exceptions", verbose_name=_("service")
+    )
     date = models.DateField(_("date"))
     opens = models.TimeField(_("opens"), null=True, blank=True)
     closes = models.TimeField(_("closes"), null=True, blank=True)
@@ -199,9 +203,14 @@ class ActorKind(models.TextChoices):
 
 
 class Conversation(models.Model):
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="conversations")
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="conversations", verbose_name=_("service")
+    )
     status = models.CharField(
-        max_length=10, choices=ConversationStatus.choices, default=ConversationStatus.WAITING
+        _("status"),
+        max_length=10,
+        choices=ConversationStatus.choices,
+        default=ConversationStatus.WAITING,
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -209,6 +218,7 @@ class Conversation(models.Model):
         null=True,
         blank=True,
         related_name="assigned_conversations",
+        verbose_name=_("professional"),
     )
     resident_name = models.CharField(_("name"), max_length=limits.NAME_MAX)
     resident_phone = models.CharField(_("phone number"), max_length=limits.PHONE_MAX)
@@ -216,10 +226,12 @@ class Conversation(models.Model):
     language = models.CharField(
         _("language"), max_length=2, choices=limits.language_choices, default="sv"
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.CharField(max_length=10, choices=ActorKind.choices, blank=True)
+    created_at = models.DateTimeField(_("started"), default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(_("taken"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    closed_by = models.CharField(
+        _("ended by"), max_length=10, choices=ActorKind.choices, blank=True
+    )
     # Exactly one of these is set on a closed conversation, by who closed it.
     close_reason = models.CharField(
         _("close reason"),
@@ -233,15 +245,21 @@ class Conversation(models.Model):
         choices=SystemCloseCode.choices,
         blank=True,
     )
-    resident_left_at = models.DateTimeField(null=True, blank=True)
+    resident_left_at = models.DateTimeField(_("resident left"), null=True, blank=True)
     # Since when the resident has had no open socket (None: connected, or not yet
     # connected after the intake). Waiting conversations gone longer than
     # RESIDENT_GONE_GRACE_SECONDS leave the queue as abandoned.
-    resident_disconnected_at = models.DateTimeField(null=True, blank=True)
-    last_seq = models.PositiveIntegerField(default=0)
+    resident_disconnected_at = models.DateTimeField(
+        _("resident's connection lost"), null=True, blank=True
+    )
+    last_seq = models.PositiveIntegerField(_("number of messages"), default=0)
     # The highest seq each party's device has shown (receipts): "delivered" survives a reload.
-    resident_seen_seq = models.PositiveIntegerField(default=0)
-    staff_seen_seq = models.PositiveIntegerField(default=0)
+    resident_seen_seq = models.PositiveIntegerField(
+        _("shown to the resident up to message"), default=0
+    )
+    staff_seen_seq = models.PositiveIntegerField(
+        _("shown to the professional up to message"), default=0
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -261,18 +279,28 @@ class Message(models.Model):
     """One chat message. `seq` is gapless per conversation: 1, 2, 3, …"""
 
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages"
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("conversation"),
     )
-    seq = models.PositiveIntegerField()
-    author_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    seq = models.PositiveIntegerField(_("no."))
+    author_kind = models.CharField(_("written by"), max_length=10, choices=ActorKind.choices)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("professional"),
     )
-    body = models.TextField()
-    client_id = models.CharField(max_length=limits.CLIENT_ID_MAX)
-    created_at = models.DateTimeField(default=timezone.now)
+    body = models.TextField(_("message"))
+    client_id = models.CharField(_("client id"), max_length=limits.CLIENT_ID_MAX)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["conversation", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["conversation", "seq"], name="message_seq_unique"),

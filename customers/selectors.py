@@ -29,6 +29,7 @@ def resident_state(*, conversation: Conversation) -> dict[str, Any]:
         "last_seq": conversation.last_seq,
         "resident_left": conversation.resident_left_at is not None,
         "language": conversation.language,
+        "peer_seen_seq": conversation.staff_seen_seq,
     }
 
 
@@ -94,7 +95,7 @@ def chat_page_state(*, conversation: Conversation) -> dict[str, Any]:
     )
     state["minutes_per_position"] = pace[conversation.service_id]
     state["max_wait_minutes"] = conversation.service.max_wait_minutes
-    state["messages"] = selectors.message_frames(
+    state["messages"] = selectors.messages_after(
         conversation_id=conversation.pk, after_seq=0, limit=10_000
     )
     return state

@@ -10,6 +10,7 @@ def chat_strings() -> dict[str, str]:
         "sent": _("Sent"),
         "delivered": _("Delivered"),
         "not_sent": _("Not sent yet: will be sent when the connection returns"),
+        "retrying": _("Not sent yet: trying again…"),
         "position": _("Your place in the queue: %(position)s."),
         "estimate": _("Estimated wait about %(minutes)s min."),
         "typing": _("%(name)s is typing…"),

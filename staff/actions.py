@@ -59,15 +59,17 @@ def transfer_by_ids(
     note: str = "",
 ) -> Conversation:
     """Resolve a transfer target given by id (exactly one), then transfer."""
-    if (to_service_id is None) == (to_professional_id is None):
-        raise DomainError("invalid_transfer", "exactly one target")
-    if to_service_id is not None:
+    if to_professional_id is None:
+        if to_service_id is None:
+            raise DomainError("invalid_transfer", "exactly one target")
         service = Service.objects.filter(pk=to_service_id, is_active=True).first()
         if service is None:
             raise DomainError("invalid_transfer", "service")
         return actions.transfer_to_service(
             conversation_id=conversation_id, by=by, service=service, note_text=note
         )
+    if to_service_id is not None:
+        raise DomainError("invalid_transfer", "exactly one target")
     colleague = User.objects.filter(pk=to_professional_id, is_staff=True).first()
     if colleague is None:
         raise DomainError("invalid_transfer", "colleague")

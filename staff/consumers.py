@@ -7,8 +7,8 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from conversations.clientaddr import client_address_from_scope
 from conversations import actions, frames, realtime, selectors
+from conversations.clientaddr import client_address_from_scope
 from conversations.consumers import CLOSE_UNAUTHENTICATED, ChatConsumer, handles
 from conversations.errors import DomainError
 from conversations.models import ActorKind, ConversationStatus

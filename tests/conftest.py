@@ -242,6 +242,15 @@ def published(monkeypatch):
     return sent
 
 
+@pytest.fixture
+def events(monkeypatch):
+    """Events as the actions publish them, inside their transaction (for tests
+    that do not commit); `published` gives them as they leave after the commit."""
+    sent: list = []
+    monkeypatch.setattr("conversations.realtime.publish", sent.append)
+    return sent
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the county's default language, whatever the previous

@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 
+from tests.browser.conftest import SocketWatch
+
 pytestmark = [pytest.mark.browser]
 
 TEXTS = {
@@ -14,12 +16,14 @@ TEXTS = {
         "chat": "Chatta med en yrkesperson",
         "waiting": "Du står i kö",
         "sent": "Skickat",
+        "delivered": "Levererat",
     },
     "fi": {
         "prefix": "/fi",
         "chat": "Keskustele ammattilaisen kanssa",
         "waiting": "Olet jonossa",
         "sent": "Lähetetty",
+        "delivered": "Toimitettu",
     },
 }
 
@@ -78,6 +82,11 @@ async def test_resident_reaches_a_professional_and_they_talk(server, browser, pr
         {"type": "message.received", "conversation": conversation, "seq": got["seq"]}
     )
     await frame.locator("li.from-resident[data-state='delivered']").wait_for()
+    # Still delivered after a reload: the page learns what the professional has seen.
+    await frame.locator("html").evaluate("h => { h.dataset.before = ''; location.reload() }")
+    await frame.locator("html:not([data-before]) #messages").wait_for()
+    await frame.locator("li.from-resident[data-state='delivered']").wait_for()
+    assert await frame.locator("li.from-resident .state").inner_text() == TEXTS[lang]["delivered"]
 
     await professional.send(
         {"type": "conversation.close", "conversation": conversation, "reason": "guidance-given"}
@@ -172,30 +181,47 @@ async def test_identity_code_is_warned_about_then_masked(server, browser, profes
     await frame.get_by_text("En personbeteckning doldes").wait_for()
 
 
-async def test_an_idle_chat_page_ends_and_clears_itself(server, browser, professional):
+async def test_an_idle_chat_page_warns_then_ends_and_clears_itself(server, browser, professional):
     context = await browser.new_context()
     page = await context.new_page()
+    watch = SocketWatch(page)
     await page.clock.install()
     name = f"Resident {uuid.uuid4().hex[:6]}"
     frame = await start_chat(page, server, "sv", name)
     conversation = await professional.claim_by_name(name)
-    await page.clock.fast_forward("29:00")
-    assert await frame.locator("#composer").is_visible()  # not yet
-    await page.clock.fast_forward("02:00")  # past RESIDENT_IDLE_MINUTES (30)
+    await frame.locator("#status-active").wait_for(state="visible")
+    warning = frame.get_by_role("alertdialog", name="Är du kvar?")
+
+    # Two minutes before RESIDENT_IDLE_MINUTES (30) the page asks; "Continue" keeps the chat.
+    await watch.fast_forward(page, "27:30")
+    assert await warning.is_hidden()
+    await watch.fast_forward(page, "01:00")
+    await warning.wait_for()
+    assert "Tid kvar: 1:" in await warning.inner_text()
+    await warning.get_by_role("button", name="Fortsätt chatten").click()
+    await warning.wait_for(state="hidden")
+    await watch.fast_forward(page, "29:00")  # 29 min after "Continue": warned, not ended
+    await warning.wait_for()
+    assert await frame.locator("#composer").is_visible()
+
+    await watch.fast_forward(page, "02:00")  # ignored: ended and cleared
     await frame.get_by_role("heading", name="Avslutat och rensat").wait_for()
     left = await professional.recv("conversation.changed", change="resident_left")
     assert left["conversation"]["id"] == conversation
 
 
-async def test_a_long_wait_is_said_honestly(server, browser):
+async def test_a_long_wait_is_said_honestly_and_waiting_is_not_idleness(server, browser):
     page = await (await browser.new_context()).new_page()
+    watch = SocketWatch(page)
     await page.clock.install()
     frame = await start_chat(page, server, "sv", f"Resident {uuid.uuid4().hex[:6]}")
     notice = frame.locator("#status-long-wait")
     assert await notice.is_hidden()
-    for _ in range(2):  # an hour of waiting, active enough not to time out as idle
-        await page.clock.fast_forward("29:00")
-        await frame.locator("#message-input").press("Shift")
-    await page.clock.fast_forward("03:00")  # 61 min: the demo service's maximum wait is 60
+    # An hour in the queue without touching the page: no idle warning, no ending.
+    for _ in range(2):
+        await watch.fast_forward(page, "29:00")
+    await watch.fast_forward(page, "03:00")  # 61 min: the demo service's maximum wait is 60
     await notice.wait_for(state="visible")
     assert "112" in await notice.inner_text()
+    assert await frame.locator("#idle-warning").is_hidden()
+    assert await frame.locator("#status-waiting").is_visible()

@@ -17,14 +17,6 @@ pytestmark = pytest.mark.django_db
 T0 = timezone.now()
 
 
-@pytest.fixture
-def events(monkeypatch):
-    """Events as the actions publish them (in the transaction, before the commit)."""
-    sent: list = []
-    monkeypatch.setattr("conversations.realtime.publish", sent.append)
-    return sent
-
-
 def changes(events) -> list[tuple[str, bool]]:
     return [
         (e.change, e.conversation.resident_connected)

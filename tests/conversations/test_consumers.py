@@ -324,7 +324,7 @@ async def test_a_burst_of_messages_is_rate_limited_and_nothing_over_the_limit_is
 ):
     settings.CHAT_RATE_BURST = 5
     settings.CHAT_RATE_PER_SECOND = 0.5
-    resident, pro = await active_pair(conversation, professional, resident_socket, staff_socket)
+    resident, _pro = await active_pair(conversation, professional, resident_socket, staff_socket)
     for i in range(8):
         await resident.send({"type": "message.send", "client_id": f"b{i}", "body": "x" * 1900})
     answers: list[dict] = []

@@ -223,14 +223,7 @@ def admin_pages(admin_client, service):
 
 PAGES = [
     ("conversations", "service"),
-    pytest.param(
-        "conversations",
-        "conversation",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="verbose names for conversations/models.py: /tmp/h4_conversations_labels.py",
-        ),
-    ),
+    ("conversations", "conversation"),
     ("conversations", "auditentry"),
     ("staff", "user"),
     ("staff", "cannedreply"),

@@ -23,11 +23,12 @@ pytestmark = pytest.mark.django_db
 T0 = timezone.now()
 
 
-@pytest.fixture
-def events(monkeypatch):
-    sent: list = []
-    monkeypatch.setattr("conversations.realtime.publish", sent.append)
-    return sent
+@pytest.fixture(autouse=True)
+def _now():
+    """Each test's "now", taken when it starts: rows are fresh or stale relative to
+    the test's own clock, however long the tests before it took."""
+    global T0
+    T0 = timezone.now()
 
 
 def available(user) -> None:
