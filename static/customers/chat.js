@@ -1,85 +1,71 @@
-// The resident's chat page: one WebSocket (docs/protocol.md), reconnects with
-// backoff, replays what it missed by seq, keeps unsent messages and resends
-// them with their original client_id (the server stores each once).
+// The resident's chat page: one WebSocket (docs/protocol.md) through the shared
+// module, which reconnects with backoff, notices a dead connection by its
+// heartbeat and keeps unsent messages; this file is what the resident sees.
 
-const config = JSON.parse(document.getElementById("chat-config").textContent);
+import {
+  Connection,
+  CountdownDialog,
+  IdleTimer,
+  MessageList,
+  Outbox,
+  RETRYABLE,
+  ScrollFollower,
+  fmt,
+  newClientId,
+  readConfig,
+} from "../js/chatsocket.js";
+
+const config = readConfig("chat-config");
 const S = config.strings;
 const $ = (id) => document.getElementById(id);
-const list = $("messages");
 const form = $("composer");
 const input = $("message-input");
-const outboxKey = `chatservice.outbox.${config.conversation}`;
 
 // Same shape as identity/hetu.py: DDMMYY, century sign (any dash), ZZZ, check char.
 const HETU = /(?<![0-9A-Za-z])[0-3]\d[01]\d{3}[ \u00a0]?[+\-\u2010-\u2015\u2212\ufe58\ufe63\uff0dYXWVUABCDEFyxwvuabcdef][ \u00a0]?\d{3}[0-9A-Ya-y](?![0-9A-Za-z])/;
 
-let socket = null;
-let backoff = 500;
 let status = config.status;
-let lastSeq = Math.max(0, ...[...list.querySelectorAll("li[data-seq]")].map((li) => Number(li.dataset.seq)));
 let warnedText = null;
 let typingSent = false;
 let typingTimer = null;
 let peerTypingTimer = null;
-let idleTimer = null;
-const outbox = new Map(JSON.parse(sessionStorage.getItem(outboxKey) || "[]"));
 
-const fmt = (text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
-const saveOutbox = () => sessionStorage.setItem(outboxKey, JSON.stringify([...outbox]));
+const messages = new MessageList({
+  list: $("messages"),
+  template: $("message-template"),
+  own: "resident",
+  label: (m) => (m.author_kind === "resident" ? S.you : m.author_name),
+  states: S,
+  peerSeen: config.peer_seen_seq || 0,
+});
+messages.adopt();
+const follower = new ScrollFollower($("messages"), $("new-messages"));
 
-function newClientId() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function send(frame) {
-  if (socket && socket.readyState === WebSocket.OPEN) {
-    socket.send(JSON.stringify(frame));
-    return true;
-  }
-  return false;
-}
-
-// --- rendering -------------------------------------------------------------
-function messageItem(clientId) {
-  return list.querySelector(`li[data-client-id="${CSS.escape(clientId)}"]`);
-}
-
-function renderMessage({ seq, client_id, author_kind, author_name, body }) {
-  let li = messageItem(client_id);
-  if (!li) {
-    li = document.createElement("li");
-    li.className = `message from-${author_kind}`;
-    li.dataset.clientId = client_id;
-    const meta = document.createElement("p");
-    meta.className = "meta";
-    const author = document.createElement("span");
-    author.className = "author";
-    author.textContent = author_kind === "resident" ? S.you : author_name;
-    meta.append(author);
-    if (author_kind === "resident") {
-      const state = document.createElement("span");
-      state.className = "state";
-      meta.append(" ", state);
+const connection = new Connection({
+  path: config.socket_path,
+  onFrame: (frame) => handlers[frame.type]?.(frame),
+  onStatus: (up) => {
+    $("connection-banner").hidden = up;
+    if (!up) for (const clientId of outbox.entries.keys()) messages.setState(messages.item(clientId), "not_sent");
+  },
+  onClose: (code) => {
+    if (code === config.close_codes.no_conversation) {
+      location.href = config.urls.menu;
+      return true;
     }
-    const text = document.createElement("p");
-    text.className = "body";
-    li.append(meta, text);
-    list.append(li);
-  }
-  li.querySelector(".body").textContent = body;
-  if (seq) li.dataset.seq = seq;
-  return li;
-}
+    return status === "closed";
+  },
+});
 
-function setState(li, state) {
-  const el = li && li.querySelector(".state");
-  if (el) {
-    el.textContent = S[state];
-    li.dataset.state = state;
-  }
-}
+const outbox = new Outbox({
+  key: `chatservice.outbox.${config.conversation}`,
+  generation: () => connection.generation,
+  send: (clientId, { body }) => {
+    const sent = connection.live && connection.send({ type: "message.send", client_id: clientId, body });
+    messages.setState(messages.item(clientId), sent ? "sending" : "not_sent");
+    return sent;
+  },
+});
 
 function showStatus(next, professionalName) {
   status = next;
@@ -95,8 +81,9 @@ function showStatus(next, professionalName) {
     $("ended").hidden = false;
     form.hidden = true;
     outbox.clear();
-    saveOutbox();
+    connection.stop();
   }
+  idleClock();
 }
 
 let estimatedMinutes = 0;
@@ -117,52 +104,46 @@ function checkLongWait() {
 }
 setInterval(checkLongWait, 30000);
 
-function notice(text) {
-  const p = document.createElement("p");
-  p.className = "notice system";
-  p.textContent = text;
-  const li = document.createElement("li");
-  li.className = "message from-system";
-  li.append(p);
-  list.append(li);
+let receiptSent = 0;
+
+// Tell the professional what this page has shown: "shown up to seq" holds only
+// up to the first gap.
+function acknowledgeShown() {
+  if (messages.contiguous > receiptSent && connection.send({ type: "message.received", seq: messages.contiguous })) {
+    receiptSent = messages.contiguous;
+  }
 }
 
-// --- socket ----------------------------------------------------------------
+// --- frames ------------------------------------------------------------------
 const handlers = {
   hello({ conversation }) {
-    backoff = 500;
-    $("connection-banner").hidden = true;
+    receiptSent = 0;
     showStatus(conversation.status, conversation.professional_name);
     if (conversation.position) showPosition(conversation.position);
-    send({ type: "sync", after_seq: lastSeq });
+    if (conversation.peer_seen_seq) messages.delivered(conversation.peer_seen_seq);
+    connection.send({ type: "sync", after_seq: messages.contiguous });
   },
   "sync.done"() {
-    for (const [clientId, body] of outbox) {
-      send({ type: "message.send", client_id: clientId, body });
-    }
+    outbox.flush();
+    acknowledgeShown();
   },
   "message.new"(frame) {
-    if (frame.seq <= lastSeq) return;
-    lastSeq = frame.seq;
-    const li = renderMessage(frame);
+    const li = messages.show(frame);
+    if (!li) return;
     if (frame.author_kind === "resident") {
-      if (li.dataset.state !== "delivered") setState(li, "sent");
+      outbox.done(frame.client_id);
     } else {
       $("typing").hidden = true;
-      send({ type: "message.received", seq: frame.seq });
+      acknowledgeShown();
     }
   },
-  "message.ack"({ client_id, masked }) {
-    outbox.delete(client_id);
-    saveOutbox();
-    const li = messageItem(client_id);
-    if (li && li.dataset.state !== "delivered") setState(li, "sent");
-    if (masked) notice(S.masked);
+  "message.ack"(frame) {
+    outbox.done(frame.client_id);
+    messages.acked(frame);
+    if (frame.masked) messages.notice(S.masked);
   },
   "message.delivered"({ seq }) {
-    for (const li of list.querySelectorAll("li.from-resident[data-seq]")) {
-      if (Number(li.dataset.seq) <= seq) setState(li, "delivered");
-    }
+    messages.delivered(seq);
   },
   typing({ active }) {
     $("typing").hidden = !active;
@@ -170,8 +151,8 @@ const handlers = {
     if (active) peerTypingTimer = setTimeout(() => ($("typing").hidden = true), 8000);
   },
   "conversation.state"({ change, status: next, professional_name, resident_left, close_reason }) {
-    if (change === "transferred" && next === "waiting") notice(S.transferred);
-    if (change === "transferred" && next === "active") notice(fmt(S.now_with, { name: professional_name }));
+    if (change === "transferred" && next === "waiting") messages.notice(S.transferred);
+    if (change === "transferred" && next === "active") messages.notice(fmt(S.now_with, { name: professional_name }));
     if (next === "closed" && close_reason === "service_closed") {
       $("ended-service-closed").hidden = false;
       $("ended-by-professional")?.setAttribute("hidden", "");
@@ -185,47 +166,28 @@ const handlers = {
   "queue.position"({ position }) {
     if (status === "waiting") showPosition(position);
   },
-  error({ code, message, client_id }) {
-    if (client_id && ["conversation_closed", "resident_left", "message_too_long", "empty_message"].includes(code)) {
-      outbox.delete(client_id);
-      saveOutbox();
-      const li = messageItem(client_id);
-      if (li) {
-        li.querySelector(".state").textContent = fmt(S.error, { reason: message });
-        li.dataset.state = "failed";
+  error({ code, message, client_id, retry_after }) {
+    if (client_id && outbox.has(client_id)) {
+      const li = messages.item(client_id);
+      if (RETRYABLE.has(code)) {
+        // Nothing was stored: the same message goes again on this socket.
+        messages.setState(li, "retrying");
+        outbox.retryLater(client_id, (retry_after || 0) * 1000);
+      } else {
+        outbox.done(client_id);
+        messages.setState(li, "failed", fmt(S.error, { reason: message }));
       }
     } else if (code !== "rate_limited") {
-      notice(message);
+      messages.notice(message);
     }
   },
   pong() {},
 };
 
-function connect() {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  socket = new WebSocket(`${scheme}//${location.host}${config.socket_path}`);
-  socket.addEventListener("message", (event) => {
-    const frame = JSON.parse(event.data);
-    const handler = handlers[frame.type];
-    if (handler) handler(frame);
-  });
-  socket.addEventListener("close", (event) => {
-    if (event.code === 4404) {
-      location.href = config.end_url.replace(/end\/$/, "");
-      return;
-    }
-    if (status === "closed") return;
-    $("connection-banner").hidden = false;
-    const delay = backoff + Math.random() * backoff * 0.3;
-    backoff = Math.min(backoff * 2, 15000);
-    setTimeout(connect, delay);
-  });
-}
-
 // --- composing -------------------------------------------------------------
 function stopTyping() {
   clearTimeout(typingTimer);
-  if (typingSent) send({ type: "typing.stop" });
+  if (typingSent) connection.send({ type: "typing.stop" });
   typingSent = false;
 }
 
@@ -242,10 +204,9 @@ form.addEventListener("submit", (event) => {
   $("hetu-warning").hidden = true;
   warnedText = null;
   const clientId = newClientId();
-  outbox.set(clientId, body);
-  saveOutbox();
-  const li = renderMessage({ client_id: clientId, author_kind: "resident", body });
-  setState(li, send({ type: "message.send", client_id: clientId, body }) ? "sending" : "not_sent");
+  messages.pending({ clientId, body });
+  follower.toBottom(); // one's own message is always brought into view
+  outbox.add(clientId, { body });
   input.value = "";
   stopTyping();
   input.focus();
@@ -259,24 +220,44 @@ input.addEventListener("keydown", (event) => {
 });
 
 input.addEventListener("input", () => {
-  if (!typingSent && input.value.trim()) typingSent = send({ type: "typing.start" });
+  if (!typingSent && input.value.trim()) typingSent = connection.send({ type: "typing.start" });
   clearTimeout(typingTimer);
   typingTimer = setTimeout(stopTyping, 3000);
 });
 
 // Messages kept from before a reload are shown as not sent until acked.
-for (const [clientId, body] of outbox) {
-  setState(renderMessage({ client_id: clientId, author_kind: "resident", body }), "not_sent");
+for (const [clientId, { body }] of outbox.entries) {
+  messages.setState(messages.pending({ clientId, body }), "not_sent");
 }
 
-// --- idle timeout: the same as "End and clear" --------------------------------
-function resetIdle() {
-  clearTimeout(idleTimer);
-  idleTimer = setTimeout(() => document.getElementById("idle-end").submit(), config.idle_minutes * 60000);
-}
-for (const name of ["keydown", "pointerdown", "input", "focus"]) {
-  document.addEventListener(name, resetIdle, { passive: true });
-}
-resetIdle();
+// --- idle timeout: warn, then the same as "End and clear" -------------------------
+// Waiting in the queue is not idleness: the notice promises the place is kept
+// while the page is open. Otherwise any input resets the clock, and two minutes
+// before the end a dialog offers to continue (WCAG 2.2.1).
+const warning = new CountdownDialog($("idle-warning"), { onContinue: () => keepAlive() });
+const idle = new IdleTimer({
+  timeoutMs: config.idle_minutes * 60000,
+  warnMs: config.idle_warning_seconds * 1000,
+  onWarn: (deadline) => warning.show(deadline),
+  onEnd: () => $("idle-end").submit(),
+});
 
-if (status !== "closed") connect();
+function idleClock() {
+  if (status === "waiting") {
+    idle.pause();
+    warning.hide();
+  } else if (!idle.running) {
+    idle.reset();
+  }
+}
+
+function keepAlive() {
+  warning.hide();
+  if (status !== "waiting") idle.reset();
+}
+for (const name of ["keydown", "pointerdown", "input", "wheel", "touchstart"]) {
+  document.addEventListener(name, () => !warning.open && keepAlive(), { passive: true, capture: true });
+}
+idleClock();
+
+if (status !== "closed") connection.start();

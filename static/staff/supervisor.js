@@ -1,9 +1,17 @@
-// Refreshes the supervisor's figures in place every few seconds.
+// Refreshes the supervisor's figures in place every few seconds. These requests
+// are the page's own, not the supervisor's activity: they say so, and keep the
+// session only within STAFF_MAX_UNATTENDED_SECONDS (staff/middleware.py).
 const root = document.getElementById("figures");
 const minutes = (seconds) => (seconds === null ? "–" : String(Math.round(seconds / 60)));
 
 async function refresh() {
-  const response = await fetch(root.dataset.url, { credentials: "same-origin" });
+  if (document.visibilityState !== "visible") return;
+  const response = await fetch(root.dataset.url, {
+    credentials: "same-origin",
+    headers: { "X-Chatservice-Unattended": "1" },
+    redirect: "manual",
+  });
+  if (response.type === "opaqueredirect") location.reload(); // the session ended: log in again
   if (!response.ok) return;
   const data = await response.json();
   for (const s of data.services) {

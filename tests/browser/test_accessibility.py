@@ -79,9 +79,12 @@ async def test_panel_opens_and_closes_by_keyboard(server, browser):
     else:
         pytest.fail(f"the chatbot launcher was not reached in {MAX_TABS_TO_LAUNCHER} Tab presses")
     await page.keyboard.press("Enter")
-    await page.frame_locator(".chatservice-frame").locator(".chat-with-pro").wait_for()
+    panel = page.frame_locator(".chatservice-frame")
+    await panel.locator(".chat-with-pro").wait_for()
     focused = await page.evaluate("document.activeElement.tagName")
     assert focused == "IFRAME"  # focus moved into the panel
+    # ... onto its heading, once the panel's page has loaded (and its script listens).
+    await until(lambda: panel.locator("main h1").evaluate("h => document.activeElement === h"))
     await page.keyboard.press("Escape")  # inside the frame: it asks the page to close the panel
     await page.locator("#chatservice-panel").wait_for(state="hidden")
     await until(

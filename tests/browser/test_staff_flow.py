@@ -193,7 +193,8 @@ async def test_the_staff_session_warns_before_it_ends(server, browser):
     await dialog.wait_for()
     async with page.expect_response(lambda r: "/accounts/logout/" in r.url):
         await page.clock.fast_forward("02:00")
-    await page.goto(f"{server}/staff/")
+    await page.wait_for_url(lambda url: "/accounts/login/" in url)  # the staff login
+    await page.goto(f"{server}/staff/")  # and the dashboard asks for it again
     await page.locator("#id_login").wait_for()
 
 
