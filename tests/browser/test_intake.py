@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from tests.browser.conftest import until
 from tests.browser.test_accessibility import violations
 
 pytestmark = [pytest.mark.browser]
@@ -35,9 +36,11 @@ async def test_an_empty_submit_in_the_panel_moves_focus_to_the_error_summary(ser
     summary = frame.locator("#error-summary")
     await summary.wait_for()
     assert await summary.locator("a").count() == 3
-    await page.wait_for_function(
-        "() => document.querySelector('.chatservice-frame').contentDocument"
-        ".activeElement.id === 'error-summary'"
+    await until(
+        lambda: page.evaluate(
+            "() => document.querySelector('.chatservice-frame').contentDocument"
+            ".activeElement.id === 'error-summary'"
+        )
     )
     # each link leads to its field
     await summary.locator("a[href='#id_phone']").click()
@@ -49,7 +52,7 @@ async def test_an_empty_submit_outside_the_panel_focuses_the_summary_too(server,
     await page.goto(f"{server}{INTAKE}")
     await page.locator("form.intake button[type=submit]").click()
     await page.locator("#error-summary").wait_for()
-    await page.wait_for_function("() => document.activeElement.id === 'error-summary'")
+    await until(lambda: page.evaluate("() => document.activeElement.id === 'error-summary'"))
 
 
 async def test_the_masking_notice_is_read_first_on_the_chat_page(server, browser):
@@ -61,9 +64,11 @@ async def test_the_masking_notice_is_read_first_on_the_chat_page(server, browser
     await frame.locator("form.intake button[type=submit]").click()
     notice = frame.locator(".page-messages")
     await notice.get_by_text("piilotettiin henkilötunnus").wait_for()
-    await page.wait_for_function(
-        "() => document.querySelector('.chatservice-frame').contentDocument"
-        ".activeElement.classList.contains('page-messages')"
+    await until(
+        lambda: page.evaluate(
+            "() => document.querySelector('.chatservice-frame').contentDocument"
+            ".activeElement.classList.contains('page-messages')"
+        )
     )
 
 
