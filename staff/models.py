@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from conversations import limits
 from conversations.models import localized
 
 
@@ -83,12 +84,6 @@ class CloseReasonOption(LocalizedLabel):
         return self.label_sv
 
 
-class Language(models.TextChoices):
-    SV = "sv", _("Swedish")
-    FI = "fi", _("Finnish")
-    EN = "en", _("English")
-
-
 class CannedReply(models.Model):
     """A ready text a professional can insert and edit before sending."""
 
@@ -101,7 +96,7 @@ class CannedReply(models.Model):
         related_name="canned_replies",
         help_text=_("Empty: available in every service."),
     )
-    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    language = models.CharField(_("language"), max_length=2, choices=limits.language_choices)
     shortcut = models.SlugField(
         _("shortcut"), max_length=30, help_text=_("Typed after / in the composer.")
     )
