@@ -350,7 +350,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if seq > delivered + 1:
             for message in await _messages_after(conversation_id, delivered, seq - delivered - 1):
                 await self.send_frame(message)
-        await self.send_frame(frames.from_event(frames.MessageNew, event))
+        # Built from the typed MessageNew event by the action: not validated again
+        # for every socket it reaches (this is the message path).
+        await self.send_frame(frames.MessageNew.model_construct(**event))
         self.delivered[conversation_id] = seq
 
     async def hold_release(self, event: dict[str, Any]) -> None:

@@ -162,7 +162,7 @@ class StaffConsumer(ChatConsumer):
 
     @handles(NoteAdd, Access.READER, limited=True)
     async def on_note_add(self, frame: NoteAdd, conversation_id: int) -> None:
-        body, _masked = hetu.mask(frame.body)
+        body, _masked = self.prepare_body(frame.body)
         await database_sync_to_async(actions.add_note)(
             conversation_id=conversation_id,
             author=self.user,
