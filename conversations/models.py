@@ -196,6 +196,17 @@ class SystemCloseCode(models.TextChoices):
     SERVICE_CLOSED = "service_closed", _("service closed")
 
 
+class IdentificationState(models.TextChoices):
+    """The state of a conversation's latest identification request (identity app)."""
+
+    REQUESTED = "requested", _("requested")
+    STARTED = "started", _("started")
+    COMPLETED = "completed", _("identified")
+    FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("cancelled")
+    EXPIRED = "expired", _("expired")
+
+
 class ActorKind(models.TextChoices):
     RESIDENT = "resident", _("resident")
     STAFF = "staff", _("professional")
@@ -260,6 +271,19 @@ class Conversation(models.Model):
     staff_seen_seq = models.PositiveIntegerField(
         _("shown to the professional up to message"), default=0
     )
+    # Strong identification (identity app): the latest request's state, its
+    # failure code when it failed, and when the person was identified. The person
+    # is in identity.IdentityBinding; these are what summaries and queues show.
+    identification = models.CharField(
+        _("identification"), max_length=10, choices=IdentificationState.choices, blank=True
+    )
+    identification_failure = models.CharField(
+        _("identification failure"), max_length=30, blank=True
+    )
+    identified_at = models.DateTimeField(_("identified"), null=True, blank=True)
+    # An active conversation nobody has written in for a long time is flagged
+    # to its professional once (closing sweep); cleared by the next message.
+    idle_flagged_at = models.DateTimeField(_("flagged as idle"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -346,6 +370,22 @@ class EventKind(models.TextChoices):
     IDENTITY_CODE_MASKED = "identity_code_masked", _("identity code masked")
     RESIDENT_DISCONNECTED = "resident_disconnected", _("resident disconnected")
     RESIDENT_CONNECTED = "resident_connected", _("resident connected again")
+    IDENTIFICATION_REQUESTED = "identification_requested", _("identification requested")
+    IDENTIFICATION_STARTED = "identification_started", _("identification started")
+    IDENTIFICATION_COMPLETED = "identification_completed", _("identified")
+    IDENTIFICATION_FAILED = "identification_failed", _("identification failed")
+    IDENTIFICATION_CANCELLED = "identification_cancelled", _("identification cancelled")
+    IDENTIFICATION_EXPIRED = "identification_expired", _("identification request expired")
+    IDLE_FLAGGED = "idle_flagged", _("idle for a long time")
+    TRANSCRIPT_QUEUED = "transcript_queued", _("transcript requested by e-mail")
+    TRANSCRIPT_SENT = "transcript_sent", _("transcript e-mailed")
+    TRANSCRIPT_FAILED = "transcript_failed", _("transcript could not be e-mailed")
+    VIDEO_REQUESTED = "video_requested", _("video call requested")
+    VIDEO_ACCEPTED = "video_accepted", _("video call accepted")
+    VIDEO_DECLINED = "video_declined", _("video call declined")
+    VIDEO_EXPIRED = "video_expired", _("video call request expired")
+    VIDEO_STARTED = "video_started", _("video call started")
+    VIDEO_ENDED = "video_ended", _("video call ended")
 
 
 class ConversationEvent(AppendOnlyModel):
@@ -397,6 +437,9 @@ class AuditAction(models.TextChoices):
     DOWNLOAD_ATTACHMENT = "download_attachment", _("downloaded an attachment")
     VIEW_TRANSCRIPT = "view_transcript", _("viewed a transcript")
     EXPORT_AUDIT = "export_audit", _("exported the audit log")
+    EXPORT_RESIDENT_DATA = "export_resident_data", _("exported a resident's data")
+    ERASE_RESIDENT_DATA = "erase_resident_data", _("erased a resident's data")
+    VIEW_REPORT = "view_report", _("viewed a report")
 
 
 class AuditEntry(AppendOnlyModel):

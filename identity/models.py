@@ -13,16 +13,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from conversations.models import Conversation
+from conversations.models import Conversation, IdentificationState
 
 
-class RequestState(models.TextChoices):
-    REQUESTED = "requested", _("requested")
-    STARTED = "started", _("started")
-    COMPLETED = "completed", _("completed")
-    FAILED = "failed", _("failed")
-    CANCELLED = "cancelled", _("cancelled")
-    EXPIRED = "expired", _("expired")
+# One vocabulary for the request's state and the conversation's summary of it.
+RequestState = IdentificationState
 
 
 OPEN_STATES = (RequestState.REQUESTED, RequestState.STARTED)
