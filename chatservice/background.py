@@ -53,6 +53,7 @@ def jobs() -> list[Job]:
     """What this process runs, read from the settings when called."""
     from conversations import sweeps
     from conversations.actions import connections as resident_connections
+    from identity import actions as identity_actions
     from staff import actions as staff_actions
 
     heartbeat = float(settings.CONNECTION_HEARTBEAT_SECONDS)
@@ -90,6 +91,11 @@ def jobs() -> list[Job]:
                 "close waiting in closed services",
                 lambda now: sweeps.close_waiting_in_closed_services(now=now),
                 max(sweep, 60.0),
+            ),
+            Job(
+                "expire identification requests",
+                lambda now: identity_actions.expire_identification_requests(now=now),
+                max(sweep, 30.0),
             ),
         ]
     return found

@@ -1,5 +1,8 @@
 """Domain errors: every refusal has a stable code that clients can act on."""
 
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
 from django.utils.translation import gettext_lazy as _
 
 MESSAGES = {
@@ -22,15 +25,19 @@ MESSAGES = {
 
 
 class DomainError(Exception):
-    """A rule of the service refused the request. `code` is part of the protocol."""
+    """A rule of the service refused the request. `code` is part of the protocol.
+    An app with its own rules subclasses this with its own `messages`; sockets
+    answer every DomainError alike."""
+
+    messages: ClassVar[Mapping[str, Any]] = MESSAGES
 
     def __init__(self, code: str, detail: str | None = None):
-        if code not in MESSAGES:
-            raise ValueError(f"unknown domain error code {code!r}")
+        if code not in self.messages:
+            raise ValueError(f"unknown {type(self).__name__} code {code!r}")
         self.code = code
         self.detail = detail
         super().__init__(code)
 
     @property
     def message(self) -> str:
-        return str(MESSAGES[self.code])
+        return str(self.messages[self.code])

@@ -98,6 +98,11 @@ class ConversationSummary:
     # Highest seq the resident's device has shown: the professional's "delivered".
     resident_seen_seq: int = 0
     resident_connected: bool = True
+    # The latest identification request's state and failure code, and whether
+    # the person has been identified in this conversation (identity app).
+    identification: str = ""
+    identification_failure: str = ""
+    identified: bool = False
 
     @classmethod
     def of(cls, conversation: Conversation) -> ConversationSummary:
@@ -114,6 +119,9 @@ class ConversationSummary:
             last_seq=conversation.last_seq,
             resident_seen_seq=conversation.resident_seen_seq,
             resident_connected=conversation.resident_disconnected_at is None,
+            identification=conversation.identification,
+            identification_failure=conversation.identification_failure,
+            identified=conversation.identified_at is not None,
         )
 
 
@@ -133,6 +141,41 @@ class ConversationChanged(Event):
     close_reason: str = ""
     system_close_code: str = ""
     previous_service: int | None = None
+
+
+@dataclass(frozen=True)
+class IdentificationChanged(Event):
+    """The state of a conversation's identification request, for the resident's
+    socket: `link` (the path that starts identification in the resident's own
+    browser session) and `expires` are set while the request waits to be opened.
+    Professionals follow the same change through `conversation.changed`."""
+
+    type: ClassVar[str] = "identification.changed"
+    conversation: int
+    event_id: int
+    state: str
+    identified: bool
+    failure: str = ""
+    link: str = ""
+    expires: str = ""
+
+
+@dataclass(frozen=True)
+class IdentityVerified(Event):
+    """Who the resident was verified to be: for professionals only (the
+    conversation's staff group and its assignee), never a resident's socket.
+    Never the identity code itself."""
+
+    type: ClassVar[str] = "identity.verified"
+    conversation: int
+    assigned_to: int | None
+    given_names: str
+    family_name: str
+    birth_date: str
+    level: str
+    provider: str
+    identified_at: str
+    has_identity_code: bool
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,39 @@ class Summary(BaseModel):
     last_seq: int
     resident_seen_seq: int
     resident_connected: bool
+    identification: str
+    identification_failure: str
+    identified: bool
+
+
+class Person(BaseModel):
+    """The verified person of a conversation, as professionals see it: never
+    the identity code (`identity.reveal` asks for it, audited)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    given_names: str
+    family_name: str
+    birth_date: str
+    level: str
+    provider: str
+    identified_at: str
+    has_identity_code: bool
+
+
+class ResidentIdentification(BaseModel):
+    """The resident's view of the identification request of their conversation.
+    `link` and `expires` are set while the request waits to be opened; `message`
+    is what to tell the resident, in the conversation's language."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    state: str
+    failure: str
+    link: str
+    expires: str
+    message: str
+    identified: bool
 
 
 class ResidentConversation(BaseModel):
@@ -57,6 +90,7 @@ class ResidentConversation(BaseModel):
     language: str
     # Highest seq the professional's device has shown: the resident's "delivered".
     peer_seen_seq: int
+    identification: ResidentIdentification
 
 
 class StaffUser(BaseModel):
@@ -190,6 +224,31 @@ class ConversationDetail(OutFrame):
     resident_phone: str
     service_name: str
     notes: list[NoteNew]
+    person: Person | None
+
+
+class IdentificationState(OutFrame):
+    """To the resident: their identification request changed."""
+
+    type: Literal["identification.state"] = "identification.state"
+    conversation: int
+    identification: ResidentIdentification
+
+
+class IdentityVerified(OutFrame):
+    """To professionals: the resident was verified to be this person."""
+
+    type: Literal["identity.verified"] = "identity.verified"
+    conversation: int
+    person: Person
+
+
+class IdentityRevealed(OutFrame):
+    """To the one socket that asked (`identity.reveal`), written to the audit log."""
+
+    type: Literal["identity.revealed"] = "identity.revealed"
+    conversation: int
+    identity_code: str
 
 
 class PresenceChanged(OutFrame):
@@ -214,6 +273,9 @@ SERVER_FRAMES: tuple[type[OutFrame], ...] = (
     NoteNew,
     ConversationDetail,
     PresenceChanged,
+    IdentificationState,
+    IdentityVerified,
+    IdentityRevealed,
 )
 
 

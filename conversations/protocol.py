@@ -110,6 +110,20 @@ class NoteAdd(Frame):
     body: Text
 
 
+class IdentificationRequest(Frame):
+    """The assigned professional asks the resident to identify strongly."""
+
+    type: Literal["identification.request"]
+    conversation: Id
+
+
+class IdentityReveal(Frame):
+    """The assigned professional reads the verified person's identity code (audited)."""
+
+    type: Literal["identity.reveal"]
+    conversation: Id
+
+
 class PresenceSet(Frame):
     type: Literal["presence.set"]
     presence: Literal["available", "busy", "away"]
@@ -135,6 +149,8 @@ STAFF_FRAME_TYPES: tuple[type[Frame], ...] = (
     ConversationTransfer,
     NoteAdd,
     PresenceSet,
+    IdentificationRequest,
+    IdentityReveal,
 )
 
 

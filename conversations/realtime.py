@@ -25,6 +25,8 @@ from conversations import outages
 from conversations.events import (
     ConversationChanged,
     Event,
+    IdentificationChanged,
+    IdentityVerified,
     MessageNew,
     NoteNew,
     QueueChanged,
@@ -84,7 +86,9 @@ def recipients(event: Event) -> list[str]:
         if summary.assigned_to:
             groups.append(staff_group(summary.assigned_to))
         return groups
-    if isinstance(event, NoteNew):
+    if isinstance(event, IdentificationChanged):
+        return [conversation_group(event.conversation)]
+    if isinstance(event, NoteNew | IdentityVerified):
         # The assigned professional hears it even before their socket follows
         # the conversation (a transfer's note arrives with the transfer).
         groups = [conversation_staff_group(event.conversation)]

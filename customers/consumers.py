@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.utils import translation
 
 from conversations import actions, connections, frames, realtime, selectors
 from conversations.connections import CONNECTION_CHANGES
@@ -21,6 +22,7 @@ from conversations.protocol import (
 )
 from customers.selectors import resident_state
 from identity import hetu
+from identity.selectors import resident_message
 
 
 @database_sync_to_async
@@ -28,7 +30,8 @@ def _state_for_session(session) -> dict[str, Any] | None:
     conversation = selectors.conversation_for_resident(session=session)
     if conversation is None:
         return None
-    return resident_state(conversation=conversation)
+    with translation.override(conversation.language):
+        return resident_state(conversation=conversation)
 
 
 class ResidentConsumer(ChatConsumer):
@@ -113,3 +116,22 @@ class ResidentConsumer(ChatConsumer):
         if position != self.position:
             self.position = position
             await self.send_frame(frames.QueuePosition(position=position, waiting=len(waiting)))
+
+    async def identification_changed(self, event: dict[str, Any]) -> None:
+        """The identification request changed: the state, what to tell the
+        resident, and the link while it waits to be opened."""
+        with translation.override(self.language):
+            message = resident_message(state=event["state"], failure=event["failure"])
+        await self.send_frame(
+            frames.IdentificationState(
+                conversation=event["conversation"],
+                identification=frames.ResidentIdentification(
+                    state=event["state"],
+                    failure=event["failure"],
+                    link=event["link"],
+                    expires=event["expires"],
+                    message=message,
+                    identified=event["identified"],
+                ),
+            )
+        )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from conversations import hours, selectors
 from conversations.models import ActorKind, Conversation, Service, Weekday
+from identity.selectors import resident_identification
 
 
 def resident_state(*, conversation: Conversation) -> dict[str, Any]:
@@ -30,6 +31,7 @@ def resident_state(*, conversation: Conversation) -> dict[str, Any]:
         "resident_left": conversation.resident_left_at is not None,
         "language": conversation.language,
         "peer_seen_seq": conversation.staff_seen_seq,
+        "identification": resident_identification(conversation=conversation),
     }
 
 

@@ -90,6 +90,7 @@ def _fail(request: IdentificationRequest, code: FailureCode, now: datetime) -> N
     timeline.record_and_announce(
         request.conversation,
         timeline.CANCELLED if cancelled else timeline.FAILED,
+        request=request,
         actor_kind=ActorKind.RESIDENT if cancelled else ActorKind.SYSTEM,
         payload={"request": request.pk, "code": str(code)},
     )
@@ -106,6 +107,7 @@ def _expire(request: IdentificationRequest, now: datetime) -> None:
     timeline.record_and_announce(
         request.conversation,
         timeline.EXPIRED,
+        request=request,
         actor_kind=ActorKind.SYSTEM,
         payload={"request": request.pk},
     )
@@ -121,6 +123,12 @@ def request_identification(
     request's link (`reverse("identity:start", args=[request.token])`) goes to the
     resident; it expires after IDENTIFICATION_REQUEST_MINUTES."""
     now = now or timezone.now()
+    # Locks in the order every path of the handoff takes: requests, then the conversation.
+    pending_requests = list(
+        IdentificationRequest.objects.select_for_update().filter(
+            conversation_id=conversation_id, state__in=OPEN_STATES
+        )
+    )
     conversation = _locked_conversation(conversation_id)
     if conversation.status == ConversationStatus.CLOSED:
         raise IdentityError("conversation_closed")
@@ -129,14 +137,13 @@ def request_identification(
         or conversation.assigned_to_id != professional.pk
     ):
         raise IdentityError("not_assigned")
-    for pending in IdentificationRequest.objects.select_for_update().filter(
-        conversation=conversation, state__in=OPEN_STATES
-    ):
+    for pending in pending_requests:
         pending.conversation = conversation
         _close_request(pending, RequestState.CANCELLED, FailureCode.SUPERSEDED, now)
         timeline.record_and_announce(
             conversation,
             timeline.CANCELLED,
+            request=pending,
             actor_kind=ActorKind.STAFF,
             actor=professional,
             payload={"request": pending.pk, "code": FailureCode.SUPERSEDED.value},
@@ -152,6 +159,7 @@ def request_identification(
     timeline.record_and_announce(
         conversation,
         timeline.REQUESTED,
+        request=request,
         actor_kind=ActorKind.STAFF,
         actor=professional,
         payload={"request": request.pk, "expires": request.expires_at.isoformat()},
@@ -217,6 +225,7 @@ def start_identification(
         timeline.record_and_announce(
             request.conversation,
             timeline.STARTED,
+            request=request,
             actor_kind=ActorKind.RESIDENT,
             payload={"request": request.pk, "provider": provider.name},
         )
@@ -361,6 +370,8 @@ def _conclude(
     timeline.record_and_announce(
         conversation,
         timeline.COMPLETED,
+        request=request,
+        binding=binding,
         actor_kind=ActorKind.RESIDENT,
         payload={
             "request": request.pk,

@@ -3,6 +3,7 @@ person's language, and the HTTP status the pages answer with."""
 
 from django.utils.translation import gettext_lazy as _
 
+from conversations.errors import DomainError
 from identity.models import FailureCode
 
 MESSAGES = {
@@ -74,20 +75,15 @@ def failure_message(code: str):
     return FAILURE_MESSAGES.get(code, GENERIC_FAILURE)  # type: ignore[call-overload]
 
 
-class IdentityError(Exception):
+class IdentityError(DomainError):
     """A rule of the handoff refused the request. `language` is the language to
     answer in when the conversation is known (else the browser's)."""
 
-    def __init__(self, code: str, *, language: str = ""):
-        if code not in MESSAGES:
-            raise ValueError(f"unknown identity error code {code!r}")
-        super().__init__(code)
-        self.code = code
-        self.language = language
+    messages = MESSAGES
 
-    @property
-    def message(self) -> str:
-        return str(MESSAGES[self.code])
+    def __init__(self, code: str, *, language: str = ""):
+        super().__init__(code)
+        self.language = language
 
     @property
     def status(self) -> int:

@@ -4,12 +4,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
+from django.urls import reverse
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
+from conversations.models import Conversation
 from conversations.selectors import conversation_for_staff
-from identity.models import OPEN_STATES, IdentificationRequest, IdentityBinding
+from identity.errors import failure_message
+from identity.models import OPEN_STATES, IdentificationRequest, IdentityBinding, RequestState
+
+# What the resident's chat says while a request is under way or after success.
+STATE_MESSAGES = {
+    RequestState.REQUESTED: _(
+        "The professional asks you to identify yourself strongly, with bank codes or a "
+        "mobile certificate. Identification opens in a new window; when you are done, "
+        "close it and continue here. Never type your personal identity code in the chat."
+    ),
+    RequestState.STARTED: _(
+        "Identification is under way in another window. When you are done, close it and "
+        "continue here."
+    ),
+    RequestState.COMPLETED: _(
+        "You have been identified. The chat continues with your verified identity."
+    ),
+}
 
 # The resident's session remembers the request it opened, to fail it on a
 # callback that comes back with someone else's state.
@@ -22,6 +43,11 @@ def session_digest(session: SessionBase) -> str:
     if not session.session_key:
         return ""
     return salted_hmac("identity.session", session.session_key).hexdigest()
+
+
+def start_link(request: IdentificationRequest) -> str:
+    """The path that starts identification; it works only in the resident's session."""
+    return reverse("identity:start", args=[request.token])
 
 
 def request_for_link(*, token: str) -> IdentificationRequest | None:
@@ -87,3 +113,47 @@ def identity_for_resident(*, conversation_id: int) -> IdentitySummary | None:
     """The resident's own verified identity (the caller has checked the session)."""
     binding = IdentityBinding.objects.filter(conversation_id=conversation_id).first()
     return IdentitySummary.of(binding) if binding else None
+
+
+def person_fields(*, conversation_id: int) -> dict[str, Any] | None:
+    """The verified person as the professional's frames carry it (frames.Person),
+    or None. The caller has checked that the professional may see the conversation."""
+    summary = identity_for_resident(conversation_id=conversation_id)
+    if summary is None:
+        return None
+    return {
+        "given_names": summary.given_names,
+        "family_name": summary.family_name,
+        "birth_date": summary.birth_date.isoformat() if summary.birth_date else "",
+        "level": summary.level,
+        "provider": summary.provider,
+        "identified_at": summary.identified_at.isoformat(),
+        "has_identity_code": summary.has_identity_code,
+    }
+
+
+def resident_message(*, state: str, failure: str) -> str:
+    """What the resident's chat says about the identification request, in the
+    active language."""
+    if state in (RequestState.FAILED, RequestState.CANCELLED, RequestState.EXPIRED):
+        return str(failure_message(failure))
+    return str(STATE_MESSAGES.get(state, ""))
+
+
+def resident_identification(*, conversation: Conversation) -> dict[str, Any]:
+    """The resident's view of their identification request (frames.ResidentIdentification):
+    the link while it waits to be opened, in their own browser session only."""
+    state = conversation.identification
+    pending = (
+        open_request(conversation_id=conversation.pk)
+        if state == RequestState.REQUESTED
+        else None
+    )
+    return {
+        "state": state,
+        "failure": conversation.identification_failure,
+        "link": start_link(pending) if pending else "",
+        "expires": pending.expires_at.isoformat() if pending else "",
+        "message": resident_message(state=state, failure=conversation.identification_failure),
+        "identified": conversation.identified_at is not None,
+    }

@@ -1,11 +1,14 @@
 """Identification on the conversation's timeline, and the live announcement of it.
 
-Each state change of an identification request appends a ConversationEvent row
-(in the action's transaction) and publishes a `ConversationChanged` after the
-commit, through the core's one publisher (conversations.realtime).
-
-The event kinds below are to become members of conversations.models.EventKind
-(same values); until then the row stores the value as it is.
+Each state change of an identification request, in the action's transaction:
+- appends a ConversationEvent row (ids, codes, levels, pseudonyms: never a name
+  or an identity code);
+- updates the conversation's summary of it (`identification`,
+  `identification_failure`, `identified_at`), which queues and dashboards show;
+- publishes after the commit, through the core's one publisher:
+  `conversation.changed` (professionals), `identification.changed` (the
+  resident's socket: the state, and the link while it waits to be opened) and,
+  on success, `identity.verified` (professionals only: who the person is).
 """
 
 from __future__ import annotations
@@ -13,43 +16,66 @@ from __future__ import annotations
 from typing import Any
 
 from conversations import realtime, selectors
-from conversations.events import ConversationChanged, ConversationSummary
-from conversations.models import ActorKind, Conversation, ConversationEvent, EventKind
+from conversations.events import (
+    ConversationChanged,
+    ConversationSummary,
+    IdentificationChanged,
+    IdentityVerified,
+)
+from conversations.models import (
+    ActorKind,
+    Conversation,
+    ConversationEvent,
+    EventKind,
+    IdentificationState,
+)
+from identity.models import IdentificationRequest, IdentityBinding
+from identity.selectors import start_link
 
-REQUESTED = "identification_requested"
-STARTED = "identification_started"
-COMPLETED = "identification_completed"
-FAILED = "identification_failed"
-CANCELLED = "identification_cancelled"
-EXPIRED = "identification_expired"
+REQUESTED = EventKind.IDENTIFICATION_REQUESTED
+STARTED = EventKind.IDENTIFICATION_STARTED
+COMPLETED = EventKind.IDENTIFICATION_COMPLETED
+FAILED = EventKind.IDENTIFICATION_FAILED
+CANCELLED = EventKind.IDENTIFICATION_CANCELLED
+EXPIRED = EventKind.IDENTIFICATION_EXPIRED
 KINDS = (REQUESTED, STARTED, COMPLETED, FAILED, CANCELLED, EXPIRED)
 
-
-def event_kind(value: str) -> str:
-    """The EventKind member once the core has it, else the plain value."""
-    try:
-        return EventKind(value)
-    except ValueError:
-        return value
+STATE_OF = {
+    REQUESTED: IdentificationState.REQUESTED,
+    STARTED: IdentificationState.STARTED,
+    COMPLETED: IdentificationState.COMPLETED,
+    FAILED: IdentificationState.FAILED,
+    CANCELLED: IdentificationState.CANCELLED,
+    EXPIRED: IdentificationState.EXPIRED,
+}
 
 
 def record_and_announce(
     conversation: Conversation,
-    kind: str,
+    kind: EventKind,
     *,
+    request: IdentificationRequest,
     actor_kind: ActorKind,
     actor=None,
     payload: dict[str, Any],
+    binding: IdentityBinding | None = None,
 ) -> ConversationEvent:
-    """Append the timeline row and publish the change after commit. `payload`
-    carries ids, codes and levels only: never names or identity codes."""
+    """Append the timeline row, update the conversation's summary and publish
+    the change after commit. The conversation row is locked by the caller."""
     event = ConversationEvent.objects.create(
-        conversation=conversation,
-        kind=event_kind(kind),
-        actor_kind=actor_kind,
-        actor=actor,
-        payload=payload,
+        conversation=conversation, kind=kind, actor_kind=actor_kind, actor=actor, payload=payload
     )
+    state = STATE_OF[kind]
+    conversation.identification = state
+    conversation.identification_failure = (
+        request.failure_code if kind in (FAILED, CANCELLED, EXPIRED) else ""
+    )
+    fields = ["identification", "identification_failure"]
+    if binding is not None:
+        conversation.identified_at = binding.identified_at
+        fields.append("identified_at")
+    conversation.save(update_fields=fields)
+
     professional = conversation.assigned_to
     realtime.publish(
         ConversationChanged(
@@ -65,4 +91,30 @@ def record_and_announce(
             ),
         )
     )
+    waiting = kind == REQUESTED
+    realtime.publish(
+        IdentificationChanged(
+            conversation=conversation.pk,
+            event_id=event.pk,
+            state=state,
+            identified=conversation.identified_at is not None,
+            failure=conversation.identification_failure,
+            link=start_link(request) if waiting else "",
+            expires=request.expires_at.isoformat() if waiting else "",
+        )
+    )
+    if binding is not None:
+        realtime.publish(
+            IdentityVerified(
+                conversation=conversation.pk,
+                assigned_to=conversation.assigned_to_id,
+                given_names=binding.given_names,
+                family_name=binding.family_name,
+                birth_date=binding.birth_date.isoformat() if binding.birth_date else "",
+                level=binding.level,
+                provider=binding.provider,
+                identified_at=binding.identified_at.isoformat(),
+                has_identity_code=binding.has_hetu,
+            )
+        )
     return event

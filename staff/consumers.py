@@ -21,12 +21,15 @@ from conversations.protocol import (
     ConversationOpen,
     ConversationTransfer,
     Frame,
+    IdentificationRequest,
+    IdentityReveal,
     NoteAdd,
     PresenceSet,
     ProtocolError,
     SyncRequest,
 )
 from identity import hetu
+from identity.actions import request_identification, reveal_hetu
 from staff import actions as staff_actions
 from staff.models import Presence
 from staff.selectors import may_use_staff_socket, staff_socket_state
@@ -170,6 +173,24 @@ class StaffConsumer(ChatConsumer):
             client_id=frame.client_id,
         )
 
+    @handles(IdentificationRequest, Access.PARTICIPANT, limited=True)
+    async def on_identification_request(
+        self, frame: IdentificationRequest, conversation_id: int
+    ) -> None:
+        await database_sync_to_async(request_identification)(
+            conversation_id=conversation_id, professional=self.user
+        )
+
+    @handles(IdentityReveal, Access.PARTICIPANT, limited=True)
+    async def on_identity_reveal(self, frame: IdentityReveal, conversation_id: int) -> None:
+        """The identity code goes to this socket only, and the audit log says so."""
+        code = await database_sync_to_async(reveal_hetu)(
+            conversation_id=conversation_id, professional=self.user, address=self.address
+        )
+        await self.send_frame(
+            frames.IdentityRevealed(conversation=conversation_id, identity_code=code)
+        )
+
     @handles(PresenceSet, Access.SOCKET)
     async def on_presence_set(self, frame: PresenceSet, conversation_id: None) -> None:
         await database_sync_to_async(staff_actions.set_presence)(
@@ -197,3 +218,15 @@ class StaffConsumer(ChatConsumer):
         if not self.is_new_event(f"note:{event['id']}"):
             return
         await self.send_frame(frames.from_event(frames.NoteNew, event))
+
+    async def identity_verified(self, event: dict[str, Any]) -> None:
+        # Heard through the conversation's staff group and the assignee's group.
+        if not self.is_new_event(f"person:{event['conversation']}:{event['identified_at']}"):
+            return
+        person = {k: v for k, v in event.items() if k not in ("type", "conversation", "assigned_to")}
+        await self.send_frame(
+            frames.IdentityVerified(conversation=event["conversation"], person=frames.Person(**person))
+        )
+
+    async def identification_changed(self, event: dict[str, Any]) -> None:
+        """For the resident's socket; professionals follow it in `conversation.changed`."""

@@ -26,6 +26,7 @@ from django.utils.crypto import constant_time_compare
 from conversations import connections, selectors
 from conversations.events import ConversationSummary
 from conversations.models import ActorKind, Conversation, ConversationStatus, Service
+from identity.selectors import person_fields
 from staff.models import (
     CannedReply,
     CloseReasonOption,
@@ -187,6 +188,7 @@ def conversation_detail(*, conversation: Conversation) -> dict[str, Any]:
         "resident_phone": conversation.resident_phone,
         "service_name": conversation.service.name(),
         "notes": [note.fields() for note in selectors.notes_for(conversation_id=conversation.pk)],
+        "person": person_fields(conversation_id=conversation.pk),
     }
 
 

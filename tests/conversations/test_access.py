@@ -37,6 +37,8 @@ def frames_for(conversation_id: int) -> dict[str, dict]:
             "to_service": 999_999,
         },
         "note.add": {"type": "note.add", "conversation": c, "client_id": "n", "body": "note"},
+        "identification.request": {"type": "identification.request", "conversation": c},
+        "identity.reveal": {"type": "identity.reveal", "conversation": c},
         "presence.set": {"type": "presence.set", "presence": "busy"},
     }
 
@@ -72,6 +74,8 @@ EXPECTED = {
         "conversation.close": "invalid_input",
         "conversation.transfer": "invalid_transfer",
         "note.add": "ok",
+        "identification.request": "ok",
+        "identity.reveal": "not_identified",
         "presence.set": "ok",
     },
     "colleague": {
@@ -86,6 +90,8 @@ EXPECTED = {
         "conversation.close": "not_assigned",
         "conversation.transfer": "not_assigned",
         "note.add": "ok",
+        "identification.request": "not_assigned",
+        "identity.reveal": "not_assigned",
         "presence.set": "ok",
     },
     "outsider": {
@@ -100,6 +106,8 @@ EXPECTED = {
         "conversation.close": "not_found",
         "conversation.transfer": "not_found",
         "note.add": "not_found",
+        "identification.request": "not_found",
+        "identity.reveal": "not_found",
         "presence.set": "ok",
     },
 }

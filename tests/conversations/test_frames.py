@@ -26,6 +26,26 @@ SUMMARY = {
     "last_seq": 4,
     "resident_seen_seq": 3,
     "resident_connected": True,
+    "identification": "completed",
+    "identification_failure": "",
+    "identified": True,
+}
+PERSON = {
+    "given_names": "Tessa",
+    "family_name": "Testilä",
+    "birth_date": "1980-02-01",
+    "level": "substantial",
+    "provider": "oidc",
+    "identified_at": "2026-11-25T10:05:00+00:00",
+    "has_identity_code": True,
+}
+IDENTIFICATION = {
+    "state": "requested",
+    "failure": "",
+    "link": "/identify/abc/",
+    "expires": "2026-11-25T10:15:00+00:00",
+    "message": "Identifiera dig",
+    "identified": False,
 }
 NOTE = {
     "conversation": 1,
@@ -48,6 +68,7 @@ EXAMPLES: dict[type[frames.OutFrame], dict] = {
             "resident_left": False,
             "language": "sv",
             "peer_seen_seq": 0,
+            "identification": IDENTIFICATION,
         }
     },
     frames.StaffHello: {
@@ -102,8 +123,12 @@ EXAMPLES: dict[type[frames.OutFrame], dict] = {
         "resident_phone": "+358401234567",
         "service_name": "Hälsorådgivning",
         "notes": [NOTE],
+        "person": PERSON,
     },
     frames.PresenceChanged: {"presence": "busy"},
+    frames.IdentificationState: {"conversation": 1, "identification": IDENTIFICATION},
+    frames.IdentityVerified: {"conversation": 1, "person": PERSON},
+    frames.IdentityRevealed: {"conversation": 1, "identity_code": "010280-952L"},
 }
 
 
