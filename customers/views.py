@@ -145,6 +145,7 @@ def chat(request):
         "limits": page_limits(),
         "urls": {"end": reverse("customers:end"), "menu": reverse("customers:widget")},
         "close_codes": {"no_conversation": CLOSE_NO_CONVERSATION},
+        "csrf_cookie": settings.CSRF_COOKIE_NAME,
         "strings": chat_strings(),
     }
     return render(

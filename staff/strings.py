@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext as _
 
+from identity.models import FailureCode, Level
+
 
 def dashboard_strings() -> dict[str, str]:
     return {
@@ -43,4 +45,16 @@ def dashboard_strings() -> dict[str, str]:
         "phone": _("Phone"),
         "service": _("Service"),
         "matter": _("Matter"),
+        "ident_none": _("Not identified."),
+        "ident_requested": _("Link sent: waiting for the resident to open it."),
+        "ident_started": _("The resident is identifying…"),
+        "ident_completed": _("Identified."),
+        "ident_failed": _("Identification failed: %(reason)s."),
+        "ident_cancelled": _("The resident cancelled the identification."),
+        "ident_expired": _("The link expired before it was used."),
+        "ident_again": _("Request identification again"),
+        "code_hidden": _("Hidden"),
+        "code_none": _("None (identified without a Finnish personal identity code)"),
+        **{f"failure_{code}": str(label) for code, label in FailureCode.choices},
+        **{f"level_{level}": str(label) for level, label in Level.choices},
     }

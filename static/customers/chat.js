@@ -114,6 +114,32 @@ function acknowledgeShown() {
   }
 }
 
+// --- identification: the professional's request, the link, the outcome -----------
+// The link opens identification in a new top-level window (providers refuse to be
+// framed); the outcome arrives here over the socket whatever that window does.
+function showIdentification({ state, link, message, identified }) {
+  const box = $("identification");
+  box.dataset.state = state;
+  box.hidden = !state;
+  $("identification-message").textContent = message;
+  const button = $("identification-link");
+  button.hidden = !link;
+  if (link) button.href = link;
+  $("status-identified").hidden = !identified;
+}
+
+// Identification renews the session key and the CSRF token (in the other
+// window, after this page was rendered): a form of this page sends the token
+// the browser holds now.
+function refreshCsrfToken() {
+  const cookie = document.cookie.split("; ").find((c) => c.startsWith(`${config.csrf_cookie}=`));
+  if (!cookie) return;
+  const token = decodeURIComponent(cookie.slice(config.csrf_cookie.length + 1));
+  for (const field of document.querySelectorAll('input[name="csrfmiddlewaretoken"]')) field.value = token;
+}
+
+document.addEventListener("submit", refreshCsrfToken, { capture: true });
+
 // --- frames ------------------------------------------------------------------
 const handlers = {
   hello({ conversation }) {
@@ -121,6 +147,7 @@ const handlers = {
     showStatus(conversation.status, conversation.professional_name);
     if (conversation.position) showPosition(conversation.position);
     if (conversation.peer_seen_seq) messages.delivered(conversation.peer_seen_seq);
+    showIdentification(conversation.identification);
     connection.send({ type: "sync", after_seq: messages.contiguous });
   },
   "sync.done"() {
@@ -162,6 +189,9 @@ const handlers = {
       form.hidden = true;
       $("status-left").hidden = false;
     }
+  },
+  "identification.state"({ identification }) {
+    showIdentification(identification);
   },
   "queue.position"({ position }) {
     if (status === "waiting") showPosition(position);
@@ -239,7 +269,7 @@ const idle = new IdleTimer({
   timeoutMs: config.idle_minutes * 60000,
   warnMs: config.idle_warning_seconds * 1000,
   onWarn: (deadline) => warning.show(deadline),
-  onEnd: () => $("idle-end").submit(),
+  onEnd: () => $("idle-end").requestSubmit(),
 });
 
 function idleClock() {

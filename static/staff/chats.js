@@ -53,6 +53,7 @@ class Chat {
     this.$(".composer-warning").id = `composer-warning-${summary.id}`;
     this.$(".pane-left").id = `pane-left-${summary.id}`;
     this.$(".composer .help").id = `${this.pane.id}-help`;
+    this.identifyLabel = this.$(".identify").textContent;
     this.wire(config, S);
     this.update(summary);
   }
@@ -90,6 +91,7 @@ class Chat {
     warning.hidden = !warning.textContent;
     const describedBy = [warning.hidden ? null : warning.id, `${this.pane.id}-help`].filter(Boolean);
     this.input.setAttribute("aria-describedby", describedBy.join(" "));
+    this.renderIdentification();
     this.renderTab();
   }
 
@@ -140,6 +142,54 @@ class Chat {
     this.set("phone", detail.resident_phone);
     if (detail.service_name) this.set("service", detail.service_name);
     for (const note of detail.notes || []) this.renderNote(note);
+    if (detail.person) this.showPerson(detail.person);
+  }
+
+  /** The identification request's state, from the summary (conversation.changed). */
+  renderIdentification() {
+    const { S } = this.chats;
+    const c = this.summary;
+    const box = this.$(".identity-box");
+    box.dataset.state = c.identification || "";
+    const reason = S[`failure_${c.identification_failure}`] || c.identification_failure;
+    const text = {
+      requested: S.ident_requested,
+      started: S.ident_started,
+      completed: S.ident_completed,
+      failed: fmt(S.ident_failed, { reason }),
+      cancelled: c.identification_failure === "cancelled" ? S.ident_cancelled : fmt(S.ident_failed, { reason }),
+      expired: S.ident_expired,
+    }[c.identification];
+    // An identified person stays identified whatever a later request did.
+    const prefix = c.identified && c.identification !== "completed" ? `${S.ident_completed} ` : "";
+    this.set("identification", text ? prefix + text : S.ident_none);
+    this.$(".identify").textContent = c.identified ? S.ident_again : this.identifyLabel;
+  }
+
+  /** The verified person (identity.verified, conversation.detail): never the code itself. */
+  showPerson(person) {
+    const { S } = this.chats;
+    this.person = person;
+    this.$(".identity-person").hidden = false;
+    this.set("person-name", `${person.given_names} ${person.family_name}`);
+    this.set("person-birth", person.birth_date ? new Date(`${person.birth_date}T12:00:00`).toLocaleDateString(document.documentElement.lang) : "–");
+    this.set("person-level", S[`level_${person.level}`] || person.level);
+    this.hideCode();
+  }
+
+  showCode(code) {
+    this.set("person-code", code);
+    this.$(".reveal").hidden = true;
+    clearTimeout(this.codeTimer);
+    this.codeTimer = setTimeout(() => this.hideCode(), 60000);
+  }
+
+  hideCode() {
+    const { S } = this.chats;
+    const hasCode = this.person?.has_identity_code;
+    this.set("person-code", hasCode ? S.code_hidden : S.code_none);
+    this.$(".reveal").hidden = !hasCode;
+    this.$(".identity-audit").hidden = !hasCode;
   }
 
   renderNote(note) {
@@ -236,6 +286,13 @@ class Chat {
         ...(toService ? { to_service: Number(toService) } : { to_professional: Number(toPro) }),
         note: transfer.elements.note.value,
       });
+    });
+
+    this.$(".identify").addEventListener("click", () => {
+      if (!connection.send({ type: "identification.request", conversation: id })) this.chats.status.say(S.connection_lost);
+    });
+    this.$(".reveal").addEventListener("click", () => {
+      if (!connection.send({ type: "identity.reveal", conversation: id })) this.chats.status.say(S.connection_lost);
     });
 
     const close = this.$(".close-form");

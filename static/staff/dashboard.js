@@ -171,6 +171,12 @@ const handlers = {
   "message.delivered"({ conversation, seq }) {
     chats.get(conversation)?.list.delivered(seq);
   },
+  "identity.verified"({ conversation, person }) {
+    chats.get(conversation)?.showPerson(person);
+  },
+  "identity.revealed"({ conversation, identity_code }) {
+    chats.get(conversation)?.showCode(identity_code);
+  },
   "note.new"(note) {
     chats.get(note.conversation)?.renderNote(note);
   },

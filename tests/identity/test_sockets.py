@@ -167,7 +167,10 @@ async def test_the_sweep_expires_a_request_and_both_parties_see_it(
 
 
 async def test_reveal_is_refused_without_an_identity_code(flow, resident_socket, staff_socket):
-    await sync_to_async(flow.identify)(person="eidas")
+    await sync_to_async(flow.ask)()
+    await sync_to_async(flow.open_link)()
+    await sync_to_async(flow.choose)(action="eidas")
+    await sync_to_async(flow.come_back)()
     staff = await staff_socket(flow.professional)
     await staff.send({"type": "identity.reveal", "conversation": flow.conversation.pk})
     error = await staff.recv_until("error")
