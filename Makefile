@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install translations migrate demo lint format lock messages browsers bench clean
+.PHONY: run test install translations migrate demo lint format lock messages browsers system-packages bench clean
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -35,9 +35,29 @@ run: translations demo
 	@echo ""
 	$(BIN)/daphne -b $(HOST) -p $(PORT) chatservice.asgi:application
 
+# Debian packages some features need: xmlsec1 (SAML signatures and encryption,
+# pysaml2) and clamd (the attachment scanner's tests start their own). Installed
+# when missing and this is root with apt; otherwise the tests that need them say
+# so (and fail under REQUIRE_SERVICES=1).
+SYSTEM_PACKAGES := xmlsec1:xmlsec1 clamd:clamav-daemon
+system-packages:
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || PATH="$$PATH:/usr/sbin" command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian packages:$$missing"; \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 || \
+	     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null)) \
+	    || echo "could not install$$missing: the tests that need them will say so"; \
+	  else \
+	    echo "missing Debian packages:$$missing (apt-get install$$missing as root); the tests that need them will say so"; \
+	  fi; \
+	fi
+
 # DB_CONN_MAX_AGE=0: tests close connections after each use so PostgreSQL can
 # drop the test database at the end.
-test: translations
+test: translations system-packages
 	DB_CONN_MAX_AGE=0 $(BIN)/pytest $(PYTEST_ARGS)
 
 # What the browser tests need: Debian's Chromium (root, apt) and axe-core (npm).
