@@ -36,10 +36,11 @@ run: translations demo
 	$(BIN)/daphne -b $(HOST) -p $(PORT) chatservice.asgi:application
 
 # Debian packages some features need: xmlsec1 (SAML signatures and encryption,
-# pysaml2) and clamd (the attachment scanner's tests start their own). Installed
+# pysaml2), clamd (the attachment scanner's tests start their own) and coturn
+# (the video tests' TURN server). Installed
 # when missing and this is root with apt; otherwise the tests that need them say
 # so (and fail under REQUIRE_SERVICES=1).
-SYSTEM_PACKAGES := xmlsec1:xmlsec1 clamd:clamav-daemon
+SYSTEM_PACKAGES := xmlsec1:xmlsec1 clamd:clamav-daemon turnserver:coturn
 system-packages:
 	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
 	  command -v $${pair%%:*} >/dev/null 2>&1 || PATH="$$PATH:/usr/sbin" command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; \
