@@ -55,6 +55,7 @@ def jobs() -> list[Job]:
     from conversations.actions import connections as resident_connections
     from identity import actions as identity_actions
     from staff import actions as staff_actions
+    from video import actions as video_actions
 
     heartbeat = float(settings.CONNECTION_HEARTBEAT_SECONDS)
     found = [
@@ -96,6 +97,11 @@ def jobs() -> list[Job]:
                 "expire identification requests",
                 lambda now: identity_actions.expire_identification_requests(now=now),
                 max(sweep, 30.0),
+            ),
+            Job(
+                "expire video requests",
+                lambda now: video_actions.expire_requests(now=now),
+                sweep,
             ),
         ]
     return found

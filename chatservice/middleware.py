@@ -10,6 +10,11 @@ from conversations import outages
 from conversations.clientaddr import client_address
 
 
+PERMISSIONS_POLICY = (
+    "camera=(self), microphone=(self), display-capture=(), geolocation=(), payment=(), usb=()"
+)
+
+
 class ContentSecurityPolicyMiddleware:
     """A strict Content-Security-Policy on every response: no inline script or style.
 
@@ -38,6 +43,9 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response:
             widget = getattr(response, "xframe_options_exempt", False)
             response["Content-Security-Policy"] = self.widget_policy if widget else self.policy
+        # Camera and microphone (video calls, the connection test) for this origin only.
+        if "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = PERMISSIONS_POLICY
         return response
 
 

@@ -431,6 +431,26 @@ if IDENTITY_PROVIDER not in IDENTITY_PROVIDERS:
     )
 # A professional's identification request (the resident's link) expires after this long.
 IDENTIFICATION_REQUEST_MINUTES = env.int("IDENTIFICATION_REQUEST_MINUTES", default=10)
+
+# --- Video calls (video/) ----------------------------------------------------------
+# How long the resident has to allow a requested call.
+VIDEO_ANSWER_SECONDS = env.int("VIDEO_ANSWER_SECONDS", default=120)
+# ICE servers handed to the two parties of a call. TURN credentials follow the
+# TURN REST scheme (coturn `use-auth-secret` with the same `static-auth-secret`).
+VIDEO_STUN_URLS = env.list("VIDEO_STUN_URLS", default=[])
+VIDEO_TURN_URLS = env.list("VIDEO_TURN_URLS", default=[])
+VIDEO_TURN_SECRET = env.str("VIDEO_TURN_SECRET", default="")
+VIDEO_TURN_TTL_SECONDS = env.int("VIDEO_TURN_TTL_SECONDS", default=3600)
+# The pre-call connection test against the server's own WebRTC peer.
+VIDEO_CHECK_ENABLED = env.bool("VIDEO_CHECK_ENABLED", default=True)
+VIDEO_CHECK_SECONDS = env.int("VIDEO_CHECK_SECONDS", default=30)
+VIDEO_CHECK_MAX_CONCURRENT = env.int("VIDEO_CHECK_MAX_CONCURRENT", default=4)
+CELERY_BEAT_SCHEDULE["expire-video-requests"] = {
+    "task": "video.tasks.expire_video_requests",
+    "schedule": float(SWEEP_INTERVAL_SECONDS),
+}
+if PRODUCTION and VIDEO_TURN_URLS and len(VIDEO_TURN_SECRET) < 32:
+    raise environ.ImproperlyConfigured("VIDEO_TURN_URLS needs VIDEO_TURN_SECRET (at least 32 characters).")
 # Identity codes at rest: Fernet keys, newest first (the first encrypts, all
 # decrypt: rotation), and a separate secret for their keyed hashes.
 IDENTITY_HETU_KEYS = env.list("IDENTITY_HETU_KEYS", default=[])

@@ -19,6 +19,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Strong identification: the link, the provider's callback, our JWKS (and the stand-in).
     path("identify/", include("identity.urls")),
+    # Video: the pre-call connection test against the server's own WebRTC peer.
+    path("", include("video.urls")),
     # Only administrators (staff.admin_site), who log in through the staff login.
     path("admin/", admin.site.urls),
 ]

@@ -15,13 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conversations import realtime, selectors
-from conversations.events import (
-    ConversationChanged,
-    ConversationSummary,
-    IdentificationChanged,
-    IdentityVerified,
-)
+from conversations import realtime
+from conversations.actions import announce_change, record
+from conversations.events import IdentificationChanged, IdentityVerified
 from conversations.models import (
     ActorKind,
     Conversation,
@@ -62,9 +58,7 @@ def record_and_announce(
 ) -> ConversationEvent:
     """Append the timeline row, update the conversation's summary and publish
     the change after commit. The conversation row is locked by the caller."""
-    event = ConversationEvent.objects.create(
-        conversation=conversation, kind=kind, actor_kind=actor_kind, actor=actor, payload=payload
-    )
+    event = record(conversation, kind, actor_kind=actor_kind, actor=actor, payload=payload)
     state = STATE_OF[kind]
     conversation.identification = state
     conversation.identification_failure = (
@@ -76,21 +70,7 @@ def record_and_announce(
         fields.append("identified_at")
     conversation.save(update_fields=fields)
 
-    professional = conversation.assigned_to
-    realtime.publish(
-        ConversationChanged(
-            event_id=event.pk,
-            change=kind,
-            conversation=ConversationSummary.of(conversation),
-            professional_name=(
-                selectors.author_name(
-                    author_kind=ActorKind.STAFF, author=professional, conversation=conversation
-                )
-                if professional
-                else ""
-            ),
-        )
-    )
+    announce_change(conversation, event)
     waiting = kind == REQUESTED
     realtime.publish(
         IdentificationChanged(

@@ -68,13 +68,14 @@ def record_masking(conversation: Conversation, count: int, *, where: str, actor_
         )
 
 
-def announce(
+def announce_change(
     conversation: Conversation,
     event: ConversationEvent,
     *,
     previous_service: int | None = None,
 ) -> None:
-    """Publish the change, and the new queue order of every queue it touched."""
+    """Publish `conversation.changed` for a timeline row, after the commit. Apps
+    with their own rows on the timeline (identification, video) announce with this."""
     professional = conversation.assigned_to
     realtime.publish(
         ConversationChanged(
@@ -93,6 +94,16 @@ def announce(
             previous_service=previous_service,
         )
     )
+
+
+def announce(
+    conversation: Conversation,
+    event: ConversationEvent,
+    *,
+    previous_service: int | None = None,
+) -> None:
+    """Publish the change, and the new queue order of every queue it touched."""
+    announce_change(conversation, event, previous_service=previous_service)
     for service_id in {conversation.service_id, previous_service or conversation.service_id}:
         realtime.publish(
             QueueChanged(
