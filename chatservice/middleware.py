@@ -9,7 +9,6 @@ from chatservice.views import database_unavailable, unavailable_page
 from conversations import outages
 from conversations.clientaddr import client_address
 
-
 PERMISSIONS_POLICY = (
     "camera=(self), microphone=(self), display-capture=(), geolocation=(), payment=(), usb=()"
 )

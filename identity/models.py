@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from conversations.models import Conversation, IdentificationState
 
-
 # One vocabulary for the request's state and the conversation's summary of it.
 RequestState = IdentificationState
 

@@ -80,7 +80,13 @@ def request_call(
         requested_at=now,
         expires_at=now + timedelta(seconds=settings.VIDEO_ANSWER_SECONDS),
     )
-    _note(conversation, call, EventKind.VIDEO_REQUESTED, actor_kind=ActorKind.STAFF, actor=professional)
+    _note(
+        conversation,
+        call,
+        EventKind.VIDEO_REQUESTED,
+        actor_kind=ActorKind.STAFF,
+        actor=professional,
+    )
     return call
 
 
@@ -115,7 +121,9 @@ def answer_call(*, conversation_id: int, allow: bool, now: datetime | None = Non
 
 
 @transaction.atomic
-def join_call(*, conversation_id: int, actor_kind: ActorKind, now: datetime | None = None) -> VideoCall:
+def join_call(
+    *, conversation_id: int, actor_kind: ActorKind, now: datetime | None = None
+) -> VideoCall:
     """A party joins the allowed call (the resident presses the green camera): the
     first join makes it active. Joining again (a reload) changes nothing."""
     now = now or timezone.now()
@@ -214,5 +222,7 @@ def expire_requests(*, now: datetime | None = None) -> int:
                     _expire(conversation, call, now)
                     done += 1
         except Exception:
-            logger.exception("expiring the video request of conversation %s failed", conversation_id)
+            logger.exception(
+                "expiring the video request of conversation %s failed", conversation_id
+            )
     return done

@@ -31,6 +31,7 @@ class EchoChecks:
 
     def __init__(self) -> None:
         self.running: set[RTCPeerConnection] = set()
+        self.tasks: set[asyncio.Future] = set()
 
     @property
     def count(self) -> int:
@@ -59,7 +60,8 @@ class EchoChecks:
                 if isinstance(message, str) and message.startswith("ping"):
                     channel.send("pong" + message[4:])
                 elif message == "stats":
-                    asyncio.ensure_future(_send_stats(pc, channel))
+                    self.tasks.add(task := asyncio.ensure_future(_send_stats(pc, channel)))
+                    task.add_done_callback(self.tasks.discard)
 
         @pc.on("connectionstatechange")
         async def on_state() -> None:
@@ -73,11 +75,14 @@ class EchoChecks:
             logger.info("connection test: the offer could not be answered")
             await self.close(pc)
             raise VideoError("invalid_offer") from None
-        asyncio.get_running_loop().call_later(
-            settings.VIDEO_CHECK_SECONDS, lambda: asyncio.ensure_future(self.close(pc))
-        )
+        asyncio.get_running_loop().call_later(settings.VIDEO_CHECK_SECONDS, self._expire, pc)
         local = pc.localDescription
         return {"type": local.type, "sdp": local.sdp}
+
+    def _expire(self, pc: RTCPeerConnection) -> None:
+        task = asyncio.ensure_future(self.close(pc))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     async def close(self, pc: RTCPeerConnection) -> None:
         if pc in self.running:

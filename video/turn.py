@@ -19,9 +19,7 @@ def turn_credentials(*, user_id: str, now: datetime | None = None) -> tuple[str,
     now = now or timezone.now()
     expiry = int(now.timestamp()) + int(settings.VIDEO_TURN_TTL_SECONDS)
     username = f"{expiry}:{user_id}"
-    digest = hmac.new(
-        settings.VIDEO_TURN_SECRET.encode(), username.encode(), hashlib.sha1
-    ).digest()
+    digest = hmac.new(settings.VIDEO_TURN_SECRET.encode(), username.encode(), hashlib.sha1).digest()
     return username, base64.b64encode(digest).decode()
 
 

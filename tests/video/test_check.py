@@ -47,6 +47,7 @@ async def test_the_browser_gets_its_own_video_back_and_its_pings_answered(staff_
     echoed: asyncio.Future = loop.create_future()
     messages: asyncio.Queue = asyncio.Queue()
     opened: asyncio.Future = loop.create_future()
+    tasks: list[asyncio.Future] = []
     try:
         pc.addTrack(camera())
         channel = pc.createDataChannel("check")
@@ -59,7 +60,7 @@ async def test_the_browser_gets_its_own_video_back_and_its_pings_answered(staff_
                 frame = await track.recv()
                 echoed.done() or echoed.set_result(frame)
 
-            asyncio.ensure_future(first())
+            tasks.append(asyncio.ensure_future(first()))
 
         status, answer = await post(staff_client, await offer_of(pc))
         assert status == 200 and answer["type"] == "answer"

@@ -67,9 +67,7 @@ def test_only_the_assigned_professional_of_an_active_conversation_asks(conversat
     conversation.status = ConversationStatus.CLOSED
     conversation.save()
     with pytest.raises(VideoError) as closed:
-        actions.request_call(
-            conversation_id=conversation.pk, professional=conversation.assigned_to
-        )
+        actions.request_call(conversation_id=conversation.pk, professional=conversation.assigned_to)
     assert closed.value.code == "conversation_closed"
     assert not VideoCall.objects.exists()
 

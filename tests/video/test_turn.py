@@ -9,8 +9,6 @@ import hmac
 import os
 from datetime import UTC, datetime
 
-import pytest
-
 from tests.conftest import need
 from tests.video.peers import TURNSERVER, camera, connected, coturn, peer
 from video.turn import ice_servers, turn_credentials
@@ -35,19 +33,18 @@ def test_no_turn_without_a_secret(settings):
     assert ice_servers(user_id="x") == [{"urls": ["stun:stun.example.org:3478"]}]
 
 
-async def test_two_peers_connect_through_coturn_with_the_generated_credentials(
-    settings, tmp_path
-):
+async def test_two_peers_connect_through_coturn_with_the_generated_credentials(settings, tmp_path):
     need(os.path.exists(TURNSERVER), "needs Debian's coturn: make system-packages")
     settings.VIDEO_TURN_SECRET = SECRET
     settings.VIDEO_STUN_URLS = []
-    with coturn(SECRET, tmp_path) as (port, log):
+    with coturn(SECRET, tmp_path) as (port, _log):
         settings.VIDEO_TURN_URLS = [f"turn:127.0.0.1:{port}?transport=udp"]
         professional = peer(ice_servers(user_id="call-1-staff"), relay_only=True)
         resident = peer(ice_servers(user_id="call-1-resident"), relay_only=True)
         try:
             received: asyncio.Future = asyncio.get_running_loop().create_future()
             frames: asyncio.Future = asyncio.get_running_loop().create_future()
+            tasks: list[asyncio.Future] = []
             opened: asyncio.Future = asyncio.get_running_loop().create_future()
             channel = professional.createDataChannel("chat")
             channel.on("open", lambda: opened.done() or opened.set_result(True))
@@ -63,7 +60,7 @@ async def test_two_peers_connect_through_coturn_with_the_generated_credentials(
                     frame = await track.recv()
                     frames.done() or frames.set_result(frame)
 
-                asyncio.ensure_future(first_frame())
+                tasks.append(asyncio.ensure_future(first_frame()))
 
             await professional.setLocalDescription(await professional.createOffer())
             # Only relay candidates: every path goes through coturn.
