@@ -450,7 +450,9 @@ CELERY_BEAT_SCHEDULE["expire-video-requests"] = {
     "schedule": float(SWEEP_INTERVAL_SECONDS),
 }
 if PRODUCTION and VIDEO_TURN_URLS and len(VIDEO_TURN_SECRET) < 32:
-    raise environ.ImproperlyConfigured("VIDEO_TURN_URLS needs VIDEO_TURN_SECRET (at least 32 characters).")
+    raise environ.ImproperlyConfigured(
+        "VIDEO_TURN_URLS needs VIDEO_TURN_SECRET (at least 32 characters)."
+    )
 # Identity codes at rest: Fernet keys, newest first (the first encrypts, all
 # decrypt: rotation), and a separate secret for their keyed hashes.
 IDENTITY_HETU_KEYS = env.list("IDENTITY_HETU_KEYS", default=[])

@@ -17,7 +17,7 @@ from identity.errors import failure_message
 from identity.models import OPEN_STATES, IdentificationRequest, IdentityBinding, RequestState
 
 # What the resident's chat says while a request is under way or after success.
-STATE_MESSAGES = {
+STATE_MESSAGES: dict[str, Any] = {
     RequestState.REQUESTED: _(
         "The professional asks you to identify yourself strongly, with bank codes or a "
         "mobile certificate. Identification opens in a new window; when you are done, "
@@ -145,9 +145,7 @@ def resident_identification(*, conversation: Conversation) -> dict[str, Any]:
     the link while it waits to be opened, in their own browser session only."""
     state = conversation.identification
     pending = (
-        open_request(conversation_id=conversation.pk)
-        if state == RequestState.REQUESTED
-        else None
+        open_request(conversation_id=conversation.pk) if state == RequestState.REQUESTED else None
     )
     return {
         "state": state,

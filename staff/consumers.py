@@ -223,9 +223,13 @@ class StaffConsumer(ChatConsumer):
         # Heard through the conversation's staff group and the assignee's group.
         if not self.is_new_event(f"person:{event['conversation']}:{event['identified_at']}"):
             return
-        person = {k: v for k, v in event.items() if k not in ("type", "conversation", "assigned_to")}
+        person = {
+            k: v for k, v in event.items() if k not in ("type", "conversation", "assigned_to")
+        }
         await self.send_frame(
-            frames.IdentityVerified(conversation=event["conversation"], person=frames.Person(**person))
+            frames.IdentityVerified(
+                conversation=event["conversation"], person=frames.Person(**person)
+            )
         )
 
     async def identification_changed(self, event: dict[str, Any]) -> None:

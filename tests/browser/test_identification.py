@@ -115,4 +115,6 @@ async def test_the_link_opened_in_another_browser_is_refused(server, browser):
         await link.click()
     provider = await opened.value
     await provider.get_by_role("button", name="Identifiera", exact=True).wait_for()
-    await until(lambda: pane.locator('[data-field="identification"]', has_text="identifierar sig").count())
+    await until(
+        lambda: pane.locator('[data-field="identification"]', has_text="identifierar sig").count()
+    )

@@ -47,6 +47,12 @@ async def connected(pc: RTCPeerConnection, timeout: float = 20) -> None:
     await asyncio.wait_for(wait(), timeout)
 
 
+def settle(future: asyncio.Future, value) -> None:
+    """Resolve `future` once; later events are ignored."""
+    if not future.done():
+        future.set_result(value)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -12,7 +12,7 @@ from asgiref.sync import sync_to_async
 from django.test import AsyncClient
 
 from tests.factories import UserFactory
-from tests.video.peers import camera, connected, peer
+from tests.video.peers import camera, connected, peer, settle
 from video.echo import checks
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -51,14 +51,14 @@ async def test_the_browser_gets_its_own_video_back_and_its_pings_answered(staff_
     try:
         pc.addTrack(camera())
         channel = pc.createDataChannel("check")
-        channel.on("open", lambda: opened.done() or opened.set_result(True))
+        channel.on("open", lambda: settle(opened, True))
         channel.on("message", messages.put_nowait)
 
         @pc.on("track")
         def on_track(track):
             async def first():
                 frame = await track.recv()
-                echoed.done() or echoed.set_result(frame)
+                settle(echoed, frame)
 
             tasks.append(asyncio.ensure_future(first()))
 

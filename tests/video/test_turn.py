@@ -10,7 +10,7 @@ import os
 from datetime import UTC, datetime
 
 from tests.conftest import need
-from tests.video.peers import TURNSERVER, camera, connected, coturn, peer
+from tests.video.peers import TURNSERVER, camera, connected, coturn, peer, settle
 from video.turn import ice_servers, turn_credentials
 
 SECRET = "test-turn-secret-0123456789abcdefghijklmnop"
@@ -47,18 +47,18 @@ async def test_two_peers_connect_through_coturn_with_the_generated_credentials(s
             tasks: list[asyncio.Future] = []
             opened: asyncio.Future = asyncio.get_running_loop().create_future()
             channel = professional.createDataChannel("chat")
-            channel.on("open", lambda: opened.done() or opened.set_result(True))
+            channel.on("open", lambda: settle(opened, True))
             professional.addTrack(camera())
 
             @resident.on("datachannel")
             def on_channel(remote):
-                remote.on("message", lambda m: received.done() or received.set_result(m))
+                remote.on("message", lambda m: settle(received, m))
 
             @resident.on("track")
             def on_track(track):
                 async def first_frame():
                     frame = await track.recv()
-                    frames.done() or frames.set_result(frame)
+                    settle(frames, frame)
 
                 tasks.append(asyncio.ensure_future(first_frame()))
 

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('conversations', '0009_closing_statistics'),
+        ('conversations', '0008_identification_summary'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
