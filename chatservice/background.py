@@ -51,6 +51,8 @@ class Job:
 
 def jobs() -> list[Job]:
     """What this process runs, read from the settings when called."""
+    from closing import retention
+    from closing import sweeps as closing_sweeps
     from conversations import sweeps
     from conversations.actions import connections as resident_connections
     from identity import actions as identity_actions
@@ -102,6 +104,16 @@ def jobs() -> list[Job]:
                 "expire video requests",
                 lambda now: video_actions.expire_requests(now=now),
                 sweep,
+            ),
+            Job(
+                "flag idle conversations",
+                lambda now: closing_sweeps.flag_idle_conversations(now=now),
+                max(sweep, 60.0),
+            ),
+            Job(
+                "retention purge",
+                lambda now: retention.purge_expired(now=now),
+                float(settings.RETENTION_PURGE_INTERVAL_SECONDS),
             ),
         ]
     return found

@@ -97,6 +97,7 @@ THIRD_PARTY_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "django_celery_beat",
 ]
 LOCAL_APPS = [
     "chatservice",
@@ -104,6 +105,8 @@ LOCAL_APPS = [
     "identity",
     "video",
     "surveys",
+    "closing",
+    "reports",
     "customers",
     "staff",
 ]
@@ -248,6 +251,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
 }
+CELERY_BEAT_SCHEDULE["flag-idle-conversations"] = {
+    "task": "closing.tasks.flag_idle_conversations",
+    "schedule": 60.0,
+}
+# Beat keeps its schedule in the database (django-celery-beat): the entries above
+# are synced there at start, the retention purge is a row of its own (admin: Periodic tasks).
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 RUN_SWEEPS_IN_PROCESS = env.bool("RUN_SWEEPS_IN_PROCESS", default=CELERY_TASK_ALWAYS_EAGER)
 # Professionals may finish the queue this long after closing time.
 WAITING_GRACE_AFTER_CLOSING_MINUTES = env.int("WAITING_GRACE_AFTER_CLOSING_MINUTES", default=15)
@@ -368,6 +378,25 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="chat@example.invalid")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+# An SMTP server that does not answer fails the attempt (the task retries) instead of hanging.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+
+# --- After the conversation (closing/, surveys/, reports/) ---------------------
+# The end screen's "send the conversation to my e-mail" works this long after the
+# end, this many times per conversation and per address per day.
+TRANSCRIPT_LINK_MINUTES = env.int("TRANSCRIPT_LINK_MINUTES", default=30)
+TRANSCRIPT_MAX_PER_CONVERSATION = env.int("TRANSCRIPT_MAX_PER_CONVERSATION", default=3)
+TRANSCRIPT_MAX_PER_ADDRESS_PER_DAY = env.int("TRANSCRIPT_MAX_PER_ADDRESS_PER_DAY", default=10)
+# The survey link works this long after the end (one answer per conversation).
+SURVEY_LINK_DAYS = env.int("SURVEY_LINK_DAYS", default=7)
+# An active conversation nobody has written in for this long is flagged to its professional.
+CONVERSATION_IDLE_FLAG_MINUTES = env.int("CONVERSATION_IDLE_FLAG_MINUTES", default=15)
+# The in-process loop runs the retention purge this often (production: the beat's
+# schedule in the database, closing/migrations/0002_beat_schedule.py).
+RETENTION_PURGE_INTERVAL_SECONDS = env.int("RETENTION_PURGE_INTERVAL_SECONDS", default=3600)
 
 # --- Resident side -----------------------------------------------------------
 # Other origins of the county's website that may embed the chat widget (frame-ancestors).

@@ -28,6 +28,9 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("staff/", include("staff.urls")),
+    # After the conversation: the end screen (inside the chat panel) and the survey.
+    path("widget/after-chat/", include("closing.urls")),
+    path("survey/", include("surveys.urls")),
     path("", include("customers.urls")),
     prefix_default_language=False,
 )

@@ -39,8 +39,10 @@ class ServiceAdmin(admin.ModelAdmin):
         "is_active",
         "ordering",
         "max_wait_minutes",
+        "retention_days",
+        "transcripts_enabled",
     ]
-    list_filter = ["is_active"]
+    list_filter = ["is_active", "transcripts_enabled"]
     list_editable = ["is_active", "ordering"]
     search_fields = ["slug", "name_sv", "name_fi", "name_en"]
     filter_horizontal = ["professionals"]
@@ -64,6 +66,18 @@ class ServiceAdmin(admin.ModelAdmin):
             },
         ),
         (None, {"fields": ["max_wait_minutes", "retention_days", "professionals"]}),
+        (
+            _("After the conversation"),
+            {
+                "fields": [
+                    "transcripts_enabled",
+                    "professional_display",
+                    "professional_title_sv",
+                    "professional_title_fi",
+                    "professional_title_en",
+                ]
+            },
+        ),
     ]
 
 

@@ -61,6 +61,11 @@ class AppendOnlyModel(models.Model):
         raise AppendOnlyError(f"{type(self).__name__} rows are append-only.")
 
 
+class ProfessionalDisplay(models.TextChoices):
+    FIRST_NAME = "first_name", _("first name")
+    TITLE = "title", _("title")
+
+
 class Service(models.Model):
     """A service that residents can chat with; each service is one queue."""
 
@@ -96,6 +101,29 @@ class Service(models.Model):
         related_name="services",
         blank=True,
     )
+    transcripts_enabled = models.BooleanField(
+        _("residents may e-mail the transcript to themselves"),
+        default=True,
+        help_text=_("Offered on the resident's end screen after the conversation closes."),
+    )
+    professional_display = models.CharField(
+        _("professionals shown in transcripts as"),
+        max_length=10,
+        choices=ProfessionalDisplay.choices,
+        default=ProfessionalDisplay.FIRST_NAME,
+    )
+    professional_title_sv = models.CharField(
+        _("professional's title (Swedish)"),
+        max_length=60,
+        blank=True,
+        help_text=_("E.g. 'Nurse'. Used when professionals are shown by title."),
+    )
+    professional_title_fi = models.CharField(
+        _("professional's title (Finnish)"), max_length=60, blank=True
+    )
+    professional_title_en = models.CharField(
+        _("professional's title (English)"), max_length=60, blank=True
+    )
 
     class Meta:
         ordering = ["ordering", "slug"]
@@ -113,6 +141,9 @@ class Service(models.Model):
 
     def closed_info(self, language: str | None = None) -> str:
         return localized(self, "closed_info", language)
+
+    def professional_title(self, language: str | None = None) -> str:
+        return localized(self, "professional_title", language)
 
 
 class Weekday(models.IntegerChoices):
@@ -469,3 +500,59 @@ class AuditEntry(AppendOnlyModel):
     def __str__(self) -> str:
         when = f"{self.created_at:%Y-%m-%d %H:%M}"
         return f"{when} {self.user_id} {self.get_action_display()} {self.conversation_id or ''}"
+
+
+class StatisticOutcome(models.TextChoices):
+    HANDLED = "handled", _("handled by a professional")
+    ABANDONED = "abandoned", _("left before being served")
+    SERVICE_CLOSED = "service_closed", _("service closed before being served")
+
+
+class ConversationStatistic(models.Model):
+    """The anonymous figures of one closed conversation, written in the closing
+    transaction. Reports read this table, not conversations, because the
+    retention purge deletes conversations: the purge only cuts `conversation`
+    (SET_NULL) and the figures stay. Nothing here identifies the resident."""
+
+    conversation = models.OneToOneField(
+        Conversation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="statistic",
+        verbose_name=_("conversation"),
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
+    # The professional who closed it (None when nobody took it).
+    professional = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("professional"),
+    )
+    language = models.CharField(_("language"), max_length=2)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=StatisticOutcome.choices)
+    started_at = models.DateTimeField(_("started"), db_index=True)
+    closed_at = models.DateTimeField(_("ended"))
+    # From the start to the first claim; from the first claim to the end.
+    wait_seconds = models.PositiveIntegerField(_("wait (s)"), null=True, blank=True)
+    handling_seconds = models.PositiveIntegerField(_("handling time (s)"), null=True, blank=True)
+    transfers = models.PositiveSmallIntegerField(_("transfers"), default=0)
+    identified = models.BooleanField(_("identified"), default=False)
+    video = models.BooleanField(_("video call"), default=False)
+    # Set once when the resident answers the survey (the answers are kept apart,
+    # surveys.SurveyResponse, without any link to the conversation).
+    survey_answered = models.BooleanField(_("survey answered"), default=False)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        indexes = [models.Index(fields=["service", "started_at"])]
+        verbose_name = _("conversation statistic")
+        verbose_name_plural = _("conversation statistics")
+
+    def __str__(self) -> str:
+        return f"{self.service_id} {self.started_at:%Y-%m-%d} {self.outcome}"

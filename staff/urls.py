@@ -7,5 +7,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("supervisor/", views.supervisor, name="supervisor"),
     path("supervisor/figures/", views.supervisor_data, name="supervisor_data"),
+    path("supervisor/reports/", views.supervisor_report, name="supervisor_report"),
+    path("supervisor/reports.csv", views.supervisor_report_csv, name="supervisor_report_csv"),
     path("keepalive/", views.keepalive, name="keepalive"),
 ]

@@ -3,13 +3,19 @@
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from conversations.actions import record_audit
 from conversations.consumers import CLOSE_UNAUTHENTICATED
 from conversations.limits import page_limits
+from conversations.models import AuditAction
+from reports.charts import daily_chart, satisfaction_chart
+from reports.export import report_csv
+from reports.forms import ReportForm
+from reports.selectors import build_report, may_see_reports, report_services
 from staff.middleware import staff_session_seconds_left
 from staff.selectors import dashboard_config, supervisor_figures
 from staff.strings import dashboard_strings
@@ -60,6 +66,57 @@ def supervisor(request):
 def supervisor_data(request):
     _supervisor(request)
     return JsonResponse(supervisor_figures(user=request.user))
+
+
+def _report(request):
+    """The report the user may see for the query string's choices: (form, report);
+    the report is None when the choices are not valid."""
+    if not may_see_reports(user=request.user):
+        raise PermissionDenied
+    services = list(report_services(user=request.user))
+    form = ReportForm(request.GET, services=services)
+    if not form.is_valid():
+        return form, None
+    chosen = form.cleaned_data["service"]
+    service_ids = [s.pk for s in services if chosen in (None, s.pk)]
+    period = form.period()
+    report = build_report(service_ids=service_ids, period=period, per_professional=True)
+    record_audit(
+        user=request.user,
+        action=AuditAction.VIEW_REPORT,
+        detail=f"{period.start}..{period.end} services={','.join(map(str, service_ids))}",
+        address=request.META.get("REMOTE_ADDR"),
+    )
+    return form, report
+
+
+@staff_required
+def supervisor_report(request):
+    """Reports per service and period, with charts; supervisors see their
+    services, administrators every service. Each view is audited."""
+    form, report = _report(request)
+    context = {"form": form, "report": report}
+    if report is not None:
+        context["daily_chart"] = daily_chart(report["daily"])
+        context["satisfaction_chart"] = satisfaction_chart(report["total"]["satisfaction_counts"])
+    return render(request, "staff/supervisor_report.html", context, status=200 if report else 400)
+
+
+@staff_required
+def supervisor_report_csv(request):
+    form, report = _report(request)
+    if report is None:
+        return HttpResponse(
+            "\n".join(str(e) for errors in form.errors.values() for e in errors),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    period = report["period"]
+    response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="chat-report-{period.start}-{period.end}.csv"'
+    )
+    return response
 
 
 @staff_required

@@ -7,7 +7,10 @@ writes only in a conversation assigned to them.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from conversations import hours, limits, selectors
@@ -23,9 +26,13 @@ from conversations.errors import DomainError
 from conversations.models import (
     ActorKind,
     Conversation,
+    ConversationEvent,
+    ConversationStatistic,
     ConversationStatus,
     EventKind,
+    Message,
     Service,
+    StatisticOutcome,
     SystemCloseCode,
 )
 from conversations.signals import conversation_closed
@@ -194,11 +201,48 @@ def _close(conversation: Conversation, *, actor_kind: ActorKind, actor=None) -> 
         actor=actor,
         payload={"reason": conversation.close_reason or conversation.system_close_code},
     )
+    _record_statistic(conversation)
     announce(conversation, event)
     transaction.on_commit(
         lambda: conversation_closed.send(sender=Conversation, conversation_id=conversation.pk)
     )
     return conversation
+
+
+def _record_statistic(conversation: Conversation) -> ConversationStatistic:
+    """The anonymous figures of the conversation, in the closing transaction (one
+    read of its timeline, one insert): what reports count after the purge."""
+    timeline = ConversationEvent.objects.filter(conversation=conversation).aggregate(
+        first_claim=Min("created_at", filter=Q(kind=EventKind.CLAIMED)),
+        transfers=Count("id", filter=Q(kind=EventKind.TRANSFERRED)),
+        video=Count("id", filter=Q(kind=EventKind.VIDEO_STARTED)),
+    )
+    first_claim = timeline["first_claim"]
+    closed_at = conversation.closed_at or timezone.now()
+    if first_claim is not None:
+        outcome = StatisticOutcome.HANDLED
+    elif conversation.system_close_code == SystemCloseCode.SERVICE_CLOSED:
+        outcome = StatisticOutcome.SERVICE_CLOSED
+    else:
+        outcome = StatisticOutcome.ABANDONED
+
+    def seconds(start: datetime | None, end: datetime) -> int | None:
+        return None if start is None else max(0, int((end - start).total_seconds()))
+
+    return ConversationStatistic.objects.create(
+        conversation=conversation,
+        service_id=conversation.service_id,
+        professional_id=conversation.assigned_to_id,
+        language=conversation.language,
+        outcome=outcome,
+        started_at=conversation.created_at,
+        closed_at=closed_at,
+        wait_seconds=seconds(conversation.created_at, first_claim) if first_claim else None,
+        handling_seconds=seconds(first_claim, closed_at),
+        transfers=timeline["transfers"],
+        identified=conversation.identified_at is not None,
+        video=bool(timeline["video"]),
+    )
 
 
 @transaction.atomic
@@ -248,3 +292,41 @@ def mark_resident_left(*, conversation_id: int) -> Conversation:
     if conversation.status == ConversationStatus.WAITING:
         return close_by_system(conversation_id=conversation.pk, code=SystemCloseCode.ABANDONED)
     return conversation
+
+
+@transaction.atomic
+def flag_idle(*, conversation_id: int, idle_since: datetime, now: datetime) -> bool:
+    """Flag an active conversation in which nobody has written since `idle_since`
+    to its professional (once per idle stretch: a message after the flag starts a
+    new one). Returns whether it was flagged; the sweep decides the threshold and
+    re-checks here under the lock."""
+    conversation = locked(conversation_id)
+    if conversation.status != ConversationStatus.ACTIVE:
+        return False
+    last = last_activity(conversation)
+    if last > idle_since:
+        return False
+    if conversation.idle_flagged_at is not None and conversation.idle_flagged_at >= last:
+        return False
+    conversation.idle_flagged_at = now
+    conversation.save(update_fields=["idle_flagged_at"])
+    event = record(
+        conversation,
+        EventKind.IDLE_FLAGGED,
+        actor_kind=ActorKind.SYSTEM,
+        payload={"idle_since": last.isoformat()},
+    )
+    announce(conversation, event)
+    return True
+
+
+def last_activity(conversation: Conversation) -> datetime:
+    """The newest message's time, or when the current professional took it."""
+    newest = (
+        Message.objects.filter(conversation=conversation)
+        .order_by("-seq")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    candidates = [t for t in (newest, conversation.claimed_at, conversation.created_at) if t]
+    return max(candidates)

@@ -14,6 +14,7 @@ import {
   newClientId,
   readConfig,
 } from "../js/chatsocket.js";
+import { showAfterChat } from "./closing.js";
 
 const config = readConfig("chat-config");
 const S = config.strings;
@@ -79,6 +80,7 @@ function showStatus(next, professionalName) {
   if (next !== "waiting") $("status-long-wait").hidden = true;
   if (next === "closed") {
     $("ended").hidden = false;
+    showAfterChat(); // the end screen: survey link, transcript by e-mail
     form.hidden = true;
     outbox.clear();
     connection.stop();

@@ -1,0 +1,1 @@
+from tests.closing.conftest import closed, eager_celery  # noqa: F401 - shared fixtures
