@@ -20,6 +20,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from chatservice.background import start_background  # noqa: E402
+from chatservice.lifecycle import Lifecycle  # noqa: E402
 from chatservice.routing import websocket_urlpatterns  # noqa: E402
 from chatservice.socket_guard import SocketGuard  # noqa: E402
 from conversations.realtime import server_loop  # noqa: E402
@@ -47,13 +48,19 @@ class ServerContext:
         return await self.app(scope, receive, send)
 
 
+# Lifecycle: request ids and log lines of sockets, the open-sockets gauge, and
+# graceful shutdown on SIGTERM (sockets closed with 4001: reconnect elsewhere).
 application = ServerContext(
-    ProtocolTypeRouter(
-        {
-            "http": _http_app(),
-            "websocket": SocketGuard(
-                AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-            ),
-        }
+    Lifecycle(
+        ProtocolTypeRouter(
+            {
+                "http": _http_app(),
+                "websocket": SocketGuard(
+                    AllowedHostsOriginValidator(
+                        AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+                    )
+                ),
+            }
+        )
     )
 )

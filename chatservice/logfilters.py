@@ -1,6 +1,7 @@
 """Logging filters for the console handler (settings.LOGGING)."""
 
 import logging
+import re
 
 
 class ClientErrorFilter(logging.Filter):
@@ -26,3 +27,32 @@ class ClientErrorFilter(logging.Filter):
                 record.msg = f"{record.getMessage()} ({type(exc).__name__}: {detail})"
                 record.args = None
         return True
+
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# +358 40 123 4567, 00358401234567, 040-123 4567, 0401234567 (not dates or ids).
+PHONE = re.compile(r"(?<![\w.:/-])(?:(?:\+|00)\d{1,3}[ -]?|0)\d{1,3}(?:[ -]?\d){5,9}(?![\w.:/-])")
+
+
+def mask_personal_data(text: str) -> str:
+    """Identity codes, e-mail addresses and phone numbers in a log line, masked.
+
+    Log lines carry ids and codes only, by design (tests/production/test_logs.py
+    checks a whole conversation's logs). This is the last line of defence for
+    what a library or an exception message puts there anyway, e.g. a database
+    error quoting a row. Names and message bodies cannot be recognised by their
+    shape: those must never be logged in the first place."""
+    from identity import hetu
+
+    text, _ = hetu.mask(text)
+    text = EMAIL.sub("[email]", text)
+    return PHONE.sub("[phone]", text)
+
+
+class MaskingFormatter(logging.Formatter):
+    """The plain one-line format, with personal data masked (mask_personal_data).
+    Masking happens when the line is written; the record itself is not changed
+    (other handlers, e.g. an error reporter, get it as it was)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_personal_data(super().format(record))

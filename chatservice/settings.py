@@ -109,10 +109,13 @@ LOCAL_APPS = [
     "reports",
     "customers",
     "staff",
+    "privacy",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
+    # A request id and, with LOG_REQUESTS, one log line per request (no personal data).
+    "chatservice.requestlog.RequestLogMiddleware",
     # First: everything below sees the client's address in REMOTE_ADDR (TRUSTED_PROXY_COUNT).
     "chatservice.middleware.ClientAddressMiddleware",
     "chatservice.middleware.ContentSecurityPolicyMiddleware",
@@ -207,8 +210,14 @@ def redis_channel_layer(url: str, backend: str, prefix: str = "chatservice") -> 
     }
 
 
+# Redis pub/sub channels are not separated by database number: two deployments (or
+# test runs) sharing one Redis must use different prefixes.
+CHANNEL_LAYER_PREFIX = env.str("CHANNEL_LAYER_PREFIX", default="chatservice")
+
 if REDIS_URL:
-    CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL, CHANNEL_LAYER_BACKEND)}
+    CHANNEL_LAYERS = {
+        "default": redis_channel_layer(REDIS_URL, CHANNEL_LAYER_BACKEND, CHANNEL_LAYER_PREFIX)
+    }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -341,8 +350,10 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if 
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 # Preloading is a decision for the county's registrable domain, not this service's.
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# …so `check --deploy` does not remind of it (security.W021) while it is off on purpose.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 # The load balancer and orchestrator probe over plain HTTP inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # Reverse proxies in front of daphne, each appending the address it received the
 # request from to X-Forwarded-For (nginx: proxy_add_x_forwarded_for). The client is
 # the entry this many places from the right; anything further left was sent by the
@@ -421,10 +432,26 @@ CHAT_RATE_BURST = env.float("CHAT_RATE_BURST", default=20)
 CHAT_RATE_PER_SECOND = env.float("CHAT_RATE_PER_SECOND", default=2)
 
 # --- Logging: no personal data; events carry ids and codes only ---------------
+# "json": one JSON object per line (production default: for the log collector);
+# "plain": one readable line (development). chatservice/jsonlog.py.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
+if LOG_FORMAT not in ("json", "plain"):
+    raise environ.ImproperlyConfigured("LOG_FORMAT must be 'json' or 'plain'.")
+# One line per HTTP request and per socket opened/closed (chatservice.requestlog),
+# each with a request id (X-Request-ID from the proxy, or a new one).
+LOG_REQUESTS = env.bool("LOG_REQUESTS", default=PRODUCTION)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        # Both mask identity codes, e-mail addresses and phone numbers that reach a
+        # log line anyway (chatservice.logfilters.mask_personal_data).
+        "plain": {
+            "()": "chatservice.logfilters.MaskingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {"()": "chatservice.jsonlog.JsonFormatter"},
+    },
     # channels-redis logs a traceback every second while Redis is down; the
     # filter turns that into the one-line outage log (conversations.outages).
     "filters": {
@@ -436,7 +463,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["client_errors_without_traceback"],
         }
     },
@@ -444,6 +471,8 @@ LOGGING = {
     "loggers": {
         "django.channels.server": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        # The request/socket lines (LOG_REQUESTS) whatever LOG_LEVEL says.
+        "chatservice.requests": {"level": "INFO"},
         "channels_redis.pubsub": {"filters": ["layer_outage"]},
     },
 }

@@ -2,7 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from chatservice import health
+from chatservice import health, metrics
 
 # A database outage becomes the translated 503 page, also when it hits a middleware.
 handler500 = "chatservice.views.server_error"
@@ -16,6 +16,8 @@ handler404 = "customers.errors.page_not_found"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Prometheus; only from METRICS_ALLOWED_NETWORKS or with METRICS_TOKEN.
+    path("metrics", metrics.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Strong identification: the link, the provider's callback, our JWKS (and the stand-in).
     path("identify/", include("identity.urls")),

@@ -21,6 +21,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from chatservice import metrics
 from conversations import outages
 from conversations.events import (
     ConversationChanged,
@@ -166,6 +167,7 @@ class Publisher:
             try:
                 await _send(outgoing)
             except Exception:
+                metrics.PUBLISH_FAILURES.inc()
                 logger.exception("publishing %s failed", outgoing.event.type)
 
 
@@ -197,6 +199,7 @@ async def _send(outgoing: Outgoing) -> None:
         try:
             await layer.group_send(group, outgoing.message)
         except Exception as exc:  # the layer is down: the data is stored, clients resync
+            metrics.PUBLISH_FAILURES.inc()
             if not outages.note(exc):
                 logger.warning(
                     "publishing %s to %s failed", outgoing.event.type, group.split(".")[0]

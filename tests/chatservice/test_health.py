@@ -23,7 +23,10 @@ def test_healthz_answers_json(client):
 def test_readyz_checks_database_and_channel_layer(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "channel_layer": "ok"}}
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "channel_layer": "ok", "celery_broker": "ok"},
+    }
 
 
 @pytest.mark.django_db(transaction=True)
@@ -39,7 +42,11 @@ def test_readyz_says_which_part_is_down(client, settings, caplog):
     for _ in range(3):  # probed every few seconds
         response = client.get("/readyz")
         assert response.status_code == 503
-        assert response.json()["checks"] == {"database": "ok", "channel_layer": "unavailable"}
+        assert response.json()["checks"] == {
+            "database": "ok",
+            "channel_layer": "unavailable",
+            "celery_broker": "ok",
+        }
     settings.CHANNEL_LAYERS = working
     assert client.get("/readyz").status_code == 200
     # The outage is logged once when it starts and once when it ends, not per probe.

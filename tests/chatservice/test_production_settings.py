@@ -82,7 +82,7 @@ def test_production_turns_on_https_redirect_and_hsts_and_exempts_the_probes(tmp_
     result = load_settings(production_env(tmp_path, TRUSTED_PROXY_COUNT="1"), expression)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        "(True, 31536000, True, ['^healthz$', '^readyz$'],"
+        "(True, 31536000, True, ['^healthz$', '^readyz$', '^metrics$'],"
         " ('HTTP_X_FORWARDED_PROTO', 'https'), True, False)"
     )
 
