@@ -481,7 +481,10 @@ LOGGING = {
 # Strong identification in the middle of a chat. Development runs against the
 # stand-in OpenID provider inside the app with keys of its own; production sets
 # the provider, this service's keys and the keys for identity codes at rest.
-IDENTITY_PROVIDERS = {"oidc": "identity.providers.oidc.OIDCProvider"}
+IDENTITY_PROVIDERS = {
+    "oidc": "identity.providers.oidc.OIDCProvider",
+    "saml": "identity.providers.saml.SAMLProvider",
+}
 IDENTITY_PROVIDER = env.str("IDENTITY_PROVIDER", default="oidc")
 if IDENTITY_PROVIDER not in IDENTITY_PROVIDERS:
     raise environ.ImproperlyConfigured(
@@ -530,6 +533,8 @@ if PRODUCTION and IDENTITY_STANDIN_ENABLED:
         "IDENTITY_STANDIN must be off when CHATSERVICE_ENV=production: it identifies anybody."
     )
 IDENTITY_STANDIN_SIGNING_ALG = env.str("IDENTITY_STANDIN_SIGNING_ALG", default="RS256")
+# Which of the stand-in SAML identity provider's two published certificates signs (0 or 1).
+IDENTITY_STANDIN_SAML_SIGNING_KEY = env.int("IDENTITY_STANDIN_SAML_SIGNING_KEY", default=0)
 # Development keys (this service's and the stand-in's), generated on first use.
 IDENTITY_DEV_KEY_FILE = env.str(
     "IDENTITY_DEV_KEY_FILE", default=str(BASE_DIR / "var" / "identity" / "dev-keys.json")
@@ -598,6 +603,65 @@ IDENTITY_OIDC_JWKS_REFRESH_SECONDS = env.int("IDENTITY_OIDC_JWKS_REFRESH_SECONDS
 IDENTITY_HTTP_TIMEOUT_SECONDS = env.float("IDENTITY_HTTP_TIMEOUT_SECONDS", default=10)
 # Factory of the relying party's HTTP client (tests route it to the stand-in's views).
 IDENTITY_HTTP_CLIENT = "identity.providers.http.default_client"
+# Suomi.fi e-Identification over SAML 2.0 (IDENTITY_PROVIDER=saml; docs/identity.md).
+# Our public base address (https://chat.example.fi; default: the requesting
+# site) and entityID (default: <base>/identify/saml/metadata/).
+IDENTITY_SAML_BASE_URL = env.str("IDENTITY_SAML_BASE_URL", default="")
+IDENTITY_SAML_ENTITY_ID = env.str("IDENTITY_SAML_ENTITY_ID", default="")
+# Our private key and certificate (PEM files; one pair signs and decrypts).
+# Development generates a self-signed pair under var/identity/saml/.
+IDENTITY_SAML_KEY_FILE = env.str("IDENTITY_SAML_KEY_FILE", default="")
+IDENTITY_SAML_CERT_FILE = env.str("IDENTITY_SAML_CERT_FILE", default="")
+# The identity provider's metadata: a file or an https URL (cached); without
+# either, the stand-in identity provider's (development only).
+IDENTITY_SAML_IDP_METADATA_FILE = env.str("IDENTITY_SAML_IDP_METADATA_FILE", default="")
+IDENTITY_SAML_IDP_METADATA_URL = env.str("IDENTITY_SAML_IDP_METADATA_URL", default="")
+IDENTITY_SAML_IDP_ENTITY_ID = env.str("IDENTITY_SAML_IDP_ENTITY_ID", default="")
+IDENTITY_SAML_METADATA_SECONDS = env.int("IDENTITY_SAML_METADATA_SECONDS", default=3600)
+# Origins that may frame our logout endpoint (default: the IdP's, from its metadata).
+IDENTITY_SAML_IDP_ORIGINS = env.list("IDENTITY_SAML_IDP_ORIGINS", default=[])
+IDENTITY_SAML_AUTHN_CONTEXTS = env.list(
+    "IDENTITY_SAML_AUTHN_CONTEXTS", default=IDENTITY_OIDC_ACR_VALUES
+)
+IDENTITY_SAML_CLOCK_SKEW_SECONDS = env.int("IDENTITY_SAML_CLOCK_SKEW_SECONDS", default=60)
+# What our metadata says about us (Suomi.fi shows the names to the person).
+IDENTITY_SAML_NAME_FI = env.str("IDENTITY_SAML_NAME_FI", default="Chat-palvelu")
+IDENTITY_SAML_NAME_SV = env.str("IDENTITY_SAML_NAME_SV", default="Chattjänst")
+IDENTITY_SAML_NAME_EN = env.str("IDENTITY_SAML_NAME_EN", default="Chat service")
+IDENTITY_SAML_DESCRIPTION_FI = env.str(
+    "IDENTITY_SAML_DESCRIPTION_FI", default="Sosiaali- ja terveyspalvelujen chat"
+)
+IDENTITY_SAML_DESCRIPTION_SV = env.str(
+    "IDENTITY_SAML_DESCRIPTION_SV", default="Chatt för social- och hälsovårdstjänster"
+)
+IDENTITY_SAML_DESCRIPTION_EN = env.str(
+    "IDENTITY_SAML_DESCRIPTION_EN", default="Social and health services chat"
+)
+IDENTITY_SAML_ORGANIZATION_FI = env.str("IDENTITY_SAML_ORGANIZATION_FI", default="Hyvinvointialue")
+IDENTITY_SAML_ORGANIZATION_SV = env.str("IDENTITY_SAML_ORGANIZATION_SV", default="Välfärdsområde")
+IDENTITY_SAML_ORGANIZATION_EN = env.str(
+    "IDENTITY_SAML_ORGANIZATION_EN", default="Wellbeing services county"
+)
+IDENTITY_SAML_ORGANIZATION_URL = env.str("IDENTITY_SAML_ORGANIZATION_URL", default="")
+IDENTITY_SAML_PRIVACY_URL = env.str("IDENTITY_SAML_PRIVACY_URL", default="")
+IDENTITY_SAML_CONTACT_EMAIL = env.str("IDENTITY_SAML_CONTACT_EMAIL", default="")
+if PRODUCTION and IDENTITY_PROVIDER == "saml":
+    for _name in (
+        "IDENTITY_SAML_BASE_URL",
+        "IDENTITY_SAML_ENTITY_ID",
+        "IDENTITY_SAML_KEY_FILE",
+        "IDENTITY_SAML_CERT_FILE",
+        "IDENTITY_SAML_CONTACT_EMAIL",
+    ):
+        required_in_production(_name)
+    if not (IDENTITY_SAML_IDP_METADATA_FILE or IDENTITY_SAML_IDP_METADATA_URL):
+        raise environ.ImproperlyConfigured(
+            "IDENTITY_SAML_IDP_METADATA_FILE or IDENTITY_SAML_IDP_METADATA_URL must be set when "
+            "CHATSERVICE_ENV=production (docs/identity.md)."
+        )
+    for _name in ("IDENTITY_SAML_BASE_URL", "IDENTITY_SAML_IDP_METADATA_URL"):
+        if env.str(_name, default="") and not env.str(_name).startswith("https://"):
+            raise environ.ImproperlyConfigured(f"{_name} must be an https:// address.")
 CELERY_BEAT_SCHEDULE["expire-identification-requests"] = {
     "task": "identity.tasks.expire_identification_requests",
     "schedule": 60.0,

@@ -23,6 +23,7 @@ from customers.forms import IntakeForm
 from customers.models import ChatbotTopic
 from customers.selectors import chat_page_state, service_cards
 from customers.strings import chat_strings
+from identity.saml import sessions as saml_sessions
 
 # The chat page warns this long before it ends itself for idleness (WCAG 2.2.1).
 RESIDENT_IDLE_WARNING_SECONDS = 120
@@ -161,8 +162,13 @@ def chat(request):
 def end(request):
     """'End and clear': confirm, then leave, end the session and clear the browser."""
     if request.method == "POST":
+        # Suomi.fi single logout (identity.saml): local session ended first.
+        saml_login = saml_sessions.forget(request.session)
         actions.end_and_clear(session=request.session)
-        response = redirect("customers:ended")
+        ended = reverse("customers:ended")
+        response = redirect(
+            saml_sessions.logout_after_end(request, saml_login, next_path=ended) or ended
+        )
         # Ask the browser to drop this origin's storage and cache as well.
         response["Clear-Site-Data"] = '"cache", "storage"'
         return response

@@ -186,3 +186,7 @@ def seal(header: dict[str, Any], claims: dict[str, Any], key: Key | None) -> str
 @pytest.fixture
 def flow(active_conversation, professional, resident, transport) -> Flow:
     return Flow(active_conversation, professional, resident, transport)
+
+
+# The SAML flow's fixtures (tests/identity/saml_support.py).
+from tests.identity.saml_support import saml, saml_flow  # noqa: E402, F401

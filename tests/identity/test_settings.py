@@ -73,7 +73,7 @@ def test_production_needs_each_identification_variable(tmp_path, client_jwks, na
             {"IDENTITY_OIDC_ISSUER": "http://tunnistus.example.fi"},
             "IDENTITY_OIDC_ISSUER must be an https",
         ),
-        ({"IDENTITY_PROVIDER": "saml"}, "IDENTITY_PROVIDER must be one of"),
+        ({"IDENTITY_PROVIDER": "sam1"}, "IDENTITY_PROVIDER must be one of"),
     ],
 )
 def test_production_refuses_unsafe_identification_settings(tmp_path, client_jwks, changes, message):
