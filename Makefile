@@ -27,7 +27,7 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 
-run: translations demo
+run: translations demo system-packages
 	@echo ""
 	@echo "  Resident (front page with the chatbot): http://$(HOST):$(PORT)/"
 	@echo "  Staff dashboard:                        http://$(HOST):$(PORT)/staff/"

@@ -29,7 +29,8 @@ class ContentSecurityPolicyMiddleware:
             "img-src 'self' data:",
             "connect-src 'self'",
             "media-src 'self' blob:",
-            "form-action 'self'",
+            # A form may end in a redirect to Suomi.fi's single logout (identity.saml).
+            " ".join(["form-action 'self'", *settings.IDENTITY_SAML_IDP_ORIGINS]),
             "base-uri 'none'",
             "object-src 'none'",
         ]
