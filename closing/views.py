@@ -12,6 +12,7 @@ from closing.errors import ClosingError
 from closing.selectors import end_screen
 from conversations import selectors
 from conversations.models import ConversationStatus
+from identity.saml import sessions as saml_sessions
 
 ERROR_STATUS = {"rate_limited": 429, "link_expired": 410, "transcripts_off": 403}
 
@@ -24,7 +25,12 @@ def _closed_conversation(request):
 
 
 def _render(request, conversation, *, status=200, **extra):
-    context = {**end_screen(conversation=conversation), **extra}
+    context = {
+        **end_screen(conversation=conversation),
+        # Identified through Suomi.fi (SAML): the resident can end that session too.
+        "saml_logout": saml_sessions.current(request.session) is not None,
+        **extra,
+    }
     # closing.js asks for the fragment; a browser without it gets a whole page.
     fragment = request.headers.get("X-Fragment") == "1"
     template = "closing/after_chat.html" if fragment else "closing/after_chat_page.html"

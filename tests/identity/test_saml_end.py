@@ -43,3 +43,34 @@ def test_end_and_clear_without_suomi_fi_is_unchanged(resident):
     response = resident.post(reverse("customers:end"))
     assert response.status_code == 302
     assert response["Location"] == reverse("customers:ended")
+
+
+def test_the_end_screen_offers_single_logout_after_the_professional_closes(saml_flow):
+    """When the conversation ends (not by the resident), the end screen offers
+    the Suomi.fi logout, in a new window: the identity provider refuses frames."""
+    from conversations.actions import close_by_professional
+
+    assert saml_flow.identify().status_code == 200
+    close_by_professional(
+        conversation_id=saml_flow.conversation.pk,
+        professional=saml_flow.professional,
+        reason="guidance-given",
+    )
+    page = saml_flow.browser.get(reverse("closing:after_chat")).content.decode()
+    assert f'action="{reverse("identity:saml-logout")}" target="_blank"' in page
+    to_idp = saml_flow.browser.post(reverse("identity:saml-logout"))
+    assert to_idp.status_code == 302
+    assert urlsplit(to_idp["Location"]).path == "/identify/standin/saml/slo"
+    assert saml_flow.login is None
+
+
+def test_the_end_screen_has_no_logout_without_suomi_fi(resident, active_conversation):
+    from conversations.actions import close_by_professional
+
+    close_by_professional(
+        conversation_id=active_conversation.pk,
+        professional=active_conversation.assigned_to,
+        reason="guidance-given",
+    )
+    page = resident.get(reverse("closing:after_chat")).content.decode()
+    assert reverse("identity:saml-logout") not in page
