@@ -9,7 +9,9 @@ from django.urls import reverse
 from staff.locale import without_language_prefix
 from staff.selectors import has_mfa
 
-PROTECTED_PREFIXES = ("/staff/", "/admin/")
+# A staff account without a second factor may reach only what sets one up (and
+# what any visitor may): every other page, endpoint and download waits for it.
+OPEN_WITHOUT_MFA = ("/accounts/", "/i18n/", "/static/", "/healthz", "/readyz")
 # Requests a page makes by itself (the dashboard's keepalive while nobody has
 # touched it) carry this header; everything else is the professional's doing.
 UNATTENDED_HEADER = "X-Chatservice-Unattended"
@@ -42,8 +44,8 @@ def staff_session_seconds_left(request) -> int:
 
 
 class StaffSecurityMiddleware:
-    """A staff account without TOTP is sent to set it up before any page that can
-    show resident data; a staff session ends after STAFF_IDLE_SECONDS without
+    """A staff account without TOTP is sent to set it up before anything else
+    (pages, endpoints, downloads); a staff session ends after STAFF_IDLE_SECONDS without
     activity (see `extend_staff_session`; the dashboard keeps it alive while the
     professional works, and warns before it ends)."""
 
@@ -56,6 +58,6 @@ class StaffSecurityMiddleware:
             extend_staff_session(request, attended=request.headers.get(UNATTENDED_HEADER) != "1")
             # /fi/staff/ and /en/staff/ are the same pages: match without the prefix.
             path = without_language_prefix(request.path_info)
-            if path.startswith(PROTECTED_PREFIXES) and not has_mfa(user=user):
+            if not path.startswith(OPEN_WITHOUT_MFA) and not has_mfa(user=user):
                 return redirect(f"{reverse('mfa_activate_totp')}?next={request.path_info}")
         return self.get_response(request)
