@@ -103,6 +103,7 @@ LOCAL_APPS = [
     "chatservice",
     "conversations",
     "identity",
+    "attachments",
     "video",
     "surveys",
     "closing",
@@ -666,3 +667,53 @@ CELERY_BEAT_SCHEDULE["expire-identification-requests"] = {
     "task": "identity.tasks.expire_identification_requests",
     "schedule": 60.0,
 }
+
+# --- Attachments (attachments/): files after identification ----------------------
+# Allowed kinds, detected from the bytes (attachments/validation.py): pdf, jpeg,
+# png, heic, text, docx, odt. Archives and executables are never allowed.
+ATTACHMENT_TYPES = env.list(
+    "ATTACHMENT_TYPES", default=["pdf", "jpeg", "png", "heic", "text", "docx", "odt"]
+)
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_MAX_PER_CONVERSATION = env.int("ATTACHMENT_MAX_PER_CONVERSATION", default=20)
+ATTACHMENT_MAX_CONVERSATION_BYTES = env.int(
+    "ATTACHMENT_MAX_CONVERSATION_BYTES", default=50 * 1024 * 1024
+)
+# Images larger than this many pixels are refused (decompression bombs).
+ATTACHMENT_MAX_IMAGE_PIXELS = env.int("ATTACHMENT_MAX_IMAGE_PIXELS", default=40_000_000)
+# Upload attempts per conversation and party per window.
+ATTACHMENT_RATE_LIMIT = env.int("ATTACHMENT_RATE_LIMIT", default=10)
+ATTACHMENT_RATE_WINDOW_SECONDS = env.int("ATTACHMENT_RATE_WINDOW_SECONDS", default=300)
+# Django's storage API: local disk outside the web root by default; an
+# S3-compatible store by setting the backend (e.g. storages.backends.s3.S3Storage)
+# and its options as JSON in ATTACHMENT_STORAGE_OPTIONS.
+ATTACHMENT_ROOT = Path(env.str("ATTACHMENT_ROOT", default=str(MEDIA_ROOT / "attachments")))
+ATTACHMENT_STORAGE = {
+    "BACKEND": env.str(
+        "ATTACHMENT_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+    ),
+    "OPTIONS": env.json("ATTACHMENT_STORAGE_OPTIONS", default={}),
+}
+# The malware scanner: "clamd" (ClamAV's daemon) or, in development only, "standin"
+# (finds the EICAR test string only). Production fails closed: clamd or nothing.
+ATTACHMENT_SCANNER = env.str("ATTACHMENT_SCANNER", default="clamd" if PRODUCTION else "standin")
+if PRODUCTION and ATTACHMENT_SCANNER != "clamd":
+    raise environ.ImproperlyConfigured(
+        "ATTACHMENT_SCANNER must be 'clamd' when CHATSERVICE_ENV=production."
+    )
+# clamd's unix socket (Debian's default), or CLAMD_HOST/CLAMD_PORT for TCP.
+CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="/var/run/clamav/clamd.ctl")
+CLAMD_HOST = env.str("CLAMD_HOST", default="")
+CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
+CLAMD_TIMEOUT_SECONDS = env.float("CLAMD_TIMEOUT_SECONDS", default=30)
+
+# --- Operations: metrics and shutdown (docs/deployment.md) ----------------------
+# /metrics answers requests from these addresses (networks: 10.0.0.0/8) or with
+# `Authorization: Bearer <METRICS_TOKEN>`; everyone else gets 404.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if PRODUCTION and METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise environ.ImproperlyConfigured("METRICS_TOKEN must be at least 32 characters.")
+# On SIGTERM each server process closes its sockets with 4001 ("reconnect, to
+# another server"), lets in-flight frames finish for up to this long, then stops.
+SHUTDOWN_GRACE_SECONDS = env.float("SHUTDOWN_GRACE_SECONDS", default=5)

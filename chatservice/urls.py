@@ -23,6 +23,8 @@ urlpatterns = [
     path("identify/", include("identity.urls")),
     # Video: the pre-call connection test against the server's own WebRTC peer.
     path("", include("video.urls")),
+    # Attachments: upload (resident, professional) and the authorised download.
+    path("attachments/", include("attachments.urls")),
     # Only administrators (staff.admin_site), who log in through the staff login.
     path("admin/", admin.site.urls),
 ]

@@ -81,13 +81,26 @@ def handles(frame_type: type[Frame], access: Access, *, limited: bool = False):
     return mark
 
 
+# Files shown as messages, by seq, for a conversation's messages (set by the
+# sockets above the core: the attachments app is not the core's to import).
+AttachmentLookup = Callable[..., dict[int, dict[str, Any]]]
+
+
 @database_sync_to_async
-def _messages_after(conversation_id: int, after_seq: int, limit: int) -> list[frames.MessageNew]:
+def _messages_after(
+    conversation_id: int, after_seq: int, limit: int, attachments: AttachmentLookup | None = None
+) -> list[frames.MessageNew]:
+    events = selectors.messages_after(
+        conversation_id=conversation_id, after_seq=after_seq, limit=limit
+    )
+    files = (
+        attachments(conversation_id=conversation_id, seqs=[e.seq for e in events])
+        if attachments is not None and events
+        else {}
+    )
     return [
-        frames.MessageNew(**event.fields())
-        for event in selectors.messages_after(
-            conversation_id=conversation_id, after_seq=after_seq, limit=limit
-        )
+        frames.MessageNew(**{**event.fields(), "attachment": files.get(event.seq)})
+        for event in events
     ]
 
 
@@ -100,6 +113,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     frame_types: ClassVar[tuple[type[Frame], ...]] = ()
     actor_kind: ActorKind
     handlers: ClassVar[dict[type[Frame], tuple[str, Access, bool]]] = {}
+    # How replayed messages find their files (attachments.selectors.infos_by_seq).
+    attachment_lookup: ClassVar[AttachmentLookup | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -303,7 +318,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """Send the messages after `after_seq` up to the newest; the newest seq."""
         last = after_seq
         while True:
-            batch = await _messages_after(conversation_id, last, settings.CHAT_SYNC_BATCH)
+            batch = await _messages_after(
+                conversation_id, last, settings.CHAT_SYNC_BATCH, self.attachment_lookup
+            )
             for message in batch:
                 await self.send_frame(message)
             if batch:
@@ -348,11 +365,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if seq <= delivered:
             return
         if seq > delivered + 1:
-            for message in await _messages_after(conversation_id, delivered, seq - delivered - 1):
+            for message in await _messages_after(
+                conversation_id, delivered, seq - delivered - 1, self.attachment_lookup
+            ):
                 await self.send_frame(message)
         # Built from the typed MessageNew event by the action: not validated again
-        # for every socket it reaches (this is the message path).
-        await self.send_frame(frames.MessageNew.model_construct(**event))
+        # for every socket it reaches (this is the message path). A file's
+        # message is validated, so that its nested attachment renders as a model.
+        if event.get("attachment") is None:
+            await self.send_frame(frames.MessageNew.model_construct(**event))
+        else:
+            await self.send_frame(frames.MessageNew.model_validate(event))
         self.delivered[conversation_id] = seq
 
     async def hold_release(self, event: dict[str, Any]) -> None:

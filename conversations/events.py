@@ -41,9 +41,14 @@ class MessageNew(Event):
     author_name: str
     body: str
     created: str
+    # A file sent as this message (attachments app): {id, name, content_type,
+    # size, url}; None for a text message.
+    attachment: dict[str, Any] | None = None
 
     @classmethod
-    def from_message(cls, message: Message, author_name: str) -> MessageNew:
+    def from_message(
+        cls, message: Message, author_name: str, attachment: dict[str, Any] | None = None
+    ) -> MessageNew:
         return cls(
             conversation=message.conversation_id,
             seq=message.seq,
@@ -52,6 +57,7 @@ class MessageNew(Event):
             author_name=author_name,
             body=message.body,
             created=message.created_at.isoformat(),
+            attachment=attachment,
         )
 
 

@@ -146,6 +146,19 @@ class MessageAck(OutFrame):
     masked: bool
 
 
+class AttachmentInfo(BaseModel):
+    """A file sent as a message: shown with its name, type and size, fetched
+    from `url` (the authorised download, docs/protocol.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str
+    content_type: str
+    size: int
+    url: str
+
+
 class MessageNew(OutFrame):
     type: Literal["message.new"] = "message.new"
     conversation: int
@@ -155,6 +168,11 @@ class MessageNew(OutFrame):
     author_name: str
     body: str
     created: str
+    # Only on a message that is a file (left out of text messages).
+    attachment: AttachmentInfo | None = None
+
+    def render(self) -> str:
+        return self.model_dump_json(exclude={"attachment"} if self.attachment is None else None)
 
 
 class MessageDelivered(OutFrame):

@@ -8,6 +8,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.utils import translation
 
+from attachments.selectors import infos_by_seq
 from conversations import actions, connections, frames, realtime, selectors
 from conversations.connections import CONNECTION_CHANGES
 from conversations.consumers import CLOSE_NO_CONVERSATION, ChatConsumer, handles
@@ -35,6 +36,7 @@ def _state_for_session(session) -> dict[str, Any] | None:
 
 
 class ResidentConsumer(ChatConsumer):
+    attachment_lookup = staticmethod(infos_by_seq)
     inbound = RESIDENT_FRAMES
     frame_types = RESIDENT_FRAME_TYPES
     actor_kind = ActorKind.RESIDENT

@@ -7,6 +7,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
+from attachments.selectors import infos_by_seq
 from conversations import actions, frames, realtime, selectors
 from conversations.clientaddr import client_address_from_scope
 from conversations.consumers import CLOSE_UNAUTHENTICATED, ChatConsumer, handles
@@ -43,6 +44,7 @@ def _can_read(user, conversation_id: int) -> bool:
 
 
 class StaffConsumer(ChatConsumer):
+    attachment_lookup = staticmethod(infos_by_seq)
     inbound = STAFF_FRAMES
     frame_types = STAFF_FRAME_TYPES
     actor_kind = ActorKind.STAFF

@@ -15,6 +15,7 @@ import {
   readConfig,
 } from "../js/chatsocket.js";
 import { showAfterChat } from "./closing.js";
+import { FileSender } from "../js/upload.js";
 
 const config = readConfig("chat-config");
 const S = config.strings;
@@ -78,6 +79,7 @@ function showStatus(next, professionalName) {
     $("typing").textContent = fmt(S.typing, { name: professionalName });
   }
   if (next !== "waiting") $("status-long-wait").hidden = true;
+  files?.refresh();
   if (next === "closed") {
     $("ended").hidden = false;
     showAfterChat(); // the end screen: survey link, transcript by e-mail
@@ -128,7 +130,36 @@ function showIdentification({ state, link, message, identified }) {
   button.hidden = !link;
   if (link) button.href = link;
   $("status-identified").hidden = !identified;
+  isIdentified = Boolean(identified);
+  files.refresh();
 }
+
+// --- files: only in an active conversation, once the resident is identified -------
+// (the server enforces it; the control says why it is not available yet)
+let isIdentified = $("attach").dataset.identified === "true";
+const help = $("attach-help");
+const files = new FileSender({
+  config: readConfig("attach-config"),
+  csrfCookie: config.csrf_cookie,
+  elements: {
+    button: $("attach-button"),
+    input: $("attach-input"),
+    help,
+    progressBox: $("upload-progress-box"),
+    progress: $("upload-progress"),
+    progressLabel: $("upload-progress-label"),
+    cancel: $("upload-cancel"),
+    status: $("upload-status"),
+    error: $("upload-error"),
+    dropZone: document.querySelector(".messages-frame"),
+  },
+  available: () => {
+    if (status !== "active") return help.dataset.notActive;
+    if (!isIdentified) return help.dataset.notIdentified;
+    return null;
+  },
+  onSent: () => follower.toBottom(),
+});
 
 // Identification renews the session key and the CSRF token (in the other
 // window, after this page was rendered): a form of this page sends the token

@@ -402,6 +402,7 @@ export class MessageList {
   fill(li, m) {
     li.querySelector(".author").textContent = this.label(m);
     li.querySelector(".body").textContent = m.body;
+    if (m.attachment) fillAttachment(li, m.attachment);
     if (m.created) this.setTime(li, m.created);
   }
 
@@ -436,6 +437,49 @@ export class MessageList {
     if (li.parentNode === this.list && nextMessage(li) === before) return;
     this.list.insertBefore(li, before);
   }
+}
+
+// --- files -------------------------------------------------------------------
+
+const TYPE_LABELS = {
+  "application/pdf": "PDF",
+  "image/jpeg": "JPEG",
+  "image/png": "PNG",
+  "image/heic": "HEIC",
+  "text/plain": "TXT",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
+  "application/vnd.oasis.opendocument.text": "ODT",
+};
+
+/** "1.2 MB" in the page's language. */
+export function formatSize(bytes, lang = document.documentElement.lang || undefined) {
+  const units = ["byte", "kilobyte", "megabyte"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return new Intl.NumberFormat(lang, {
+    style: "unit",
+    unit: units[unit],
+    unitDisplay: unit ? "short" : "long",
+    maximumFractionDigits: unit ? 1 : 0,
+  }).format(value);
+}
+
+/** A message that is a file: its name as a download link, its type and size
+ * (the same slots templates/chat/message.html renders). */
+export function fillAttachment(li, attachment) {
+  li.classList.add("has-attachment");
+  li.querySelector(".body").hidden = true;
+  const box = li.querySelector(".attachment");
+  box.hidden = false;
+  const link = box.querySelector(".attachment-link");
+  link.href = attachment.url;
+  box.querySelector(".attachment-name").textContent = attachment.name;
+  const type = TYPE_LABELS[attachment.content_type] || attachment.content_type;
+  box.querySelector(".attachment-meta").textContent = `${type}, ${formatSize(attachment.size)}`;
 }
 
 function nextMessage(li) {

@@ -2,7 +2,11 @@
 // the messages, the composer (ready replies), the resident's details, internal
 // notes, transfer and close.
 
-import { MessageList, ScrollFollower, fmt, formatTime, newClientId } from "../js/chatsocket.js";
+import { MessageList, ScrollFollower, fmt, formatTime, newClientId, readConfig } from "../js/chatsocket.js";
+import { FileSender } from "../js/upload.js";
+
+// The file control's settings (templates/staff/dashboard.html): read once.
+let attachConfig = null;
 
 const languageNames = (() => {
   try {
@@ -54,8 +58,43 @@ class Chat {
     this.$(".pane-left").id = `pane-left-${summary.id}`;
     this.$(".composer .help").id = `${this.pane.id}-help`;
     this.identifyLabel = this.$(".identify").textContent;
+    this.files = this.fileSender();
     this.wire(config, S);
     this.update(summary);
+  }
+
+  /** Sending a file to the resident: once they are identified (the server checks). */
+  fileSender() {
+    attachConfig ??= readConfig("attach-config");
+    const id = this.summary.id;
+    const help = this.$(".attach-help");
+    help.id = `attach-help-${id}`;
+    this.$(".attach-button").setAttribute("aria-describedby", help.id);
+    const progress = this.$(".upload-progress-bar");
+    progress.id = `upload-progress-${id}`;
+    this.$(".upload-progress-label").htmlFor = progress.id;
+    return new FileSender({
+      config: attachConfig,
+      url: () => attachConfig.upload_url.replace("/0/", `/${id}/`),
+      elements: {
+        button: this.$(".attach-button"),
+        input: this.$(".attach-input"),
+        help,
+        progressBox: this.$(".upload-progress"),
+        progress,
+        progressLabel: this.$(".upload-progress-label"),
+        cancel: this.$(".upload-cancel"),
+        status: this.$(".upload-status"),
+        error: this.$(".upload-error"),
+        dropZone: this.$(".messages-frame"),
+      },
+      available: () => {
+        if (this.summary.resident_left) return help.dataset.left;
+        if (!this.summary.identified) return help.dataset.notIdentified;
+        return null;
+      },
+      onSent: () => this.follower.toBottom(),
+    });
   }
 
   $(selector) {
@@ -92,6 +131,7 @@ class Chat {
     const describedBy = [warning.hidden ? null : warning.id, `${this.pane.id}-help`].filter(Boolean);
     this.input.setAttribute("aria-describedby", describedBy.join(" "));
     this.renderIdentification();
+    this.files?.refresh();
     this.renderTab();
   }
 

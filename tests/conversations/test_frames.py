@@ -95,6 +95,13 @@ EXAMPLES: dict[type[frames.OutFrame], dict] = {
         "author_name": "Anna",
         "body": "Hej",
         "created": "2026-11-25T10:00:00+00:00",
+        "attachment": {
+            "id": "0b9e4c1e-6c8f-4a52-9f57-2d1f3c7a9e10",
+            "name": "lab.pdf",
+            "content_type": "application/pdf",
+            "size": 1234,
+            "url": "/attachments/0b9e4c1e-6c8f-4a52-9f57-2d1f3c7a9e10/",
+        },
     },
     frames.MessageDelivered: {"conversation": 1, "seq": 1},
     frames.SyncDone: {"conversation": 1, "last_seq": 1},
@@ -191,3 +198,13 @@ def test_the_document_lists_every_client_frame_with_its_fields():
             missing = {f for f in _fields(frame) if f"`{f}`" not in rows[kind]}
             assert not missing, f"{kind}: fields {missing} are not in docs/protocol.md"
     assert set(rows) <= kinds, f"documented but not accepted: {set(rows) - kinds}"
+
+
+def test_a_text_message_leaves_out_the_attachment_field():
+    example = {k: v for k, v in EXAMPLES[frames.MessageNew].items() if k != "attachment"}
+    data = json.loads(frames.MessageNew(**example).render())
+    assert "attachment" not in data
+    assert (
+        json.loads(frames.MessageNew(**EXAMPLES[frames.MessageNew]).render())["attachment"]["name"]
+        == "lab.pdf"
+    )
