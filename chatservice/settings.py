@@ -425,7 +425,8 @@ RESIDENT_IDLE_MINUTES = env.int("RESIDENT_IDLE_MINUTES", default=30)
 PRIVACY_NOTICE_URL = env.str("PRIVACY_NOTICE_URL", default="/privacy/")
 
 # --- Chat protocol limits ---------------------------------------------------
-CHAT_MAX_FRAME_BYTES = env.int("CHAT_MAX_FRAME_BYTES", default=8192)
+# Large enough for a browser's video offer (video.signal; up to 20,000 characters of SDP).
+CHAT_MAX_FRAME_BYTES = env.int("CHAT_MAX_FRAME_BYTES", default=32768)
 CHAT_MAX_MESSAGE_CHARS = env.int("CHAT_MAX_MESSAGE_CHARS", default=2000)
 CHAT_SYNC_BATCH = 200
 # Messages and notes per socket: a burst, then a steady rate (per conversation: twice these).

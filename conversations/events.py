@@ -32,6 +32,15 @@ class Event:
 
 
 @dataclass(frozen=True)
+class ToConversation(Event):
+    """An event for the sockets of one conversation (its resident and the
+    professionals following it). Apps define theirs by subclassing: the core
+    routes them without knowing them (conversations.realtime.recipients)."""
+
+    conversation: int
+
+
+@dataclass(frozen=True)
 class MessageNew(Event):
     type: ClassVar[str] = "message.new"
     conversation: int

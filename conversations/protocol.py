@@ -160,10 +160,6 @@ def frame_adapter(types: tuple[type[Frame], ...]) -> TypeAdapter:
     return TypeAdapter(Annotated[union, Field(discriminator="type")])  # type: ignore[arg-type,maybe-unrecognized-str-typeform]
 
 
-RESIDENT_FRAMES = frame_adapter(RESIDENT_FRAME_TYPES)
-STAFF_FRAMES = frame_adapter(STAFF_FRAME_TYPES)
-
-
 class ProtocolError(Exception):
     """A frame the server cannot accept. `code` is part of the protocol."""
 

@@ -33,6 +33,7 @@ from conversations.events import (
     QueueChanged,
     Receipt,
     SessionEnded,
+    ToConversation,
     Typing,
 )
 
@@ -87,7 +88,7 @@ def recipients(event: Event) -> list[str]:
         if summary.assigned_to:
             groups.append(staff_group(summary.assigned_to))
         return groups
-    if isinstance(event, IdentificationChanged):
+    if isinstance(event, IdentificationChanged | ToConversation):
         return [conversation_group(event.conversation)]
     if isinstance(event, NoteNew | IdentityVerified):
         # The assigned professional hears it even before their socket follows

@@ -12,18 +12,27 @@ from attachments.selectors import infos_by_seq
 from conversations import actions, connections, frames, realtime, selectors
 from conversations.connections import CONNECTION_CHANGES
 from conversations.consumers import CLOSE_NO_CONVERSATION, ChatConsumer, handles
-from conversations.models import ActorKind, ConversationStatus
+from conversations.models import ActorKind, ConversationStatus, EventKind
 from conversations.protocol import (
     RESIDENT_FRAME_TYPES,
-    RESIDENT_FRAMES,
     Access,
     ConversationLeave,
     Frame,
     ProtocolError,
+    frame_adapter,
 )
 from customers.selectors import resident_state
 from identity import hetu
 from identity.selectors import resident_message
+from video.protocol import RESIDENT_VIDEO_FRAMES
+from video.sockets import ResidentVideo
+
+FRAME_TYPES = RESIDENT_FRAME_TYPES + RESIDENT_VIDEO_FRAMES
+# Changes the resident's page is not told as `conversation.state`: whether the
+# resident is connected and whether the chat is idle are the professional's to
+# see; identification and video have frames of their own.
+NOT_FOR_THE_RESIDENT = CONNECTION_CHANGES | {EventKind.IDLE_FLAGGED}
+OWN_FRAMES = ("identification_", "video_")
 
 
 @database_sync_to_async
@@ -35,10 +44,10 @@ def _state_for_session(session) -> dict[str, Any] | None:
         return resident_state(conversation=conversation)
 
 
-class ResidentConsumer(ChatConsumer):
+class ResidentConsumer(ResidentVideo, ChatConsumer):
     attachment_lookup = staticmethod(infos_by_seq)
-    inbound = RESIDENT_FRAMES
-    frame_types = RESIDENT_FRAME_TYPES
+    inbound = frame_adapter(FRAME_TYPES)
+    frame_types = FRAME_TYPES
     actor_kind = ActorKind.RESIDENT
 
     async def setup(self) -> None:
@@ -87,8 +96,8 @@ class ResidentConsumer(ChatConsumer):
     async def conversation_changed(self, event: dict[str, Any]) -> None:
         if not self.is_new_event(f"change:{event['event_id']}"):
             return
-        if event["change"] in CONNECTION_CHANGES:
-            return  # whether the resident is connected is the professional's to see
+        if event["change"] in NOT_FOR_THE_RESIDENT or event["change"].startswith(OWN_FRAMES):
+            return
         summary = event["conversation"]
         previous = (self.status, self.service_id)
         self.status, self.service_id = summary["status"], summary["service"]

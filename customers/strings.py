@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext as _
 
+from video.strings import video_strings
+
 
 def chat_strings() -> dict[str, str]:
     return {
@@ -20,4 +22,5 @@ def chat_strings() -> dict[str, str]:
         "transferred": _("You are being transferred. Please wait: your conversation is kept."),
         "now_with": _("You were transferred. You are now chatting with %(name)s."),
         "error": _("The message could not be sent: %(reason)s"),
+        **video_strings(),
     }

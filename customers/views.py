@@ -144,7 +144,11 @@ def chat(request):
         "created": conversation.created_at.isoformat(),
         "peer_seen_seq": state.get("peer_seen_seq", 0),
         "limits": page_limits(),
-        "urls": {"end": reverse("customers:end"), "menu": reverse("customers:widget")},
+        "urls": {
+            "end": reverse("customers:end"),
+            "menu": reverse("customers:widget"),
+            "video_check": reverse("video:check"),
+        },
         "close_codes": {"no_conversation": CLOSE_NO_CONVERSATION},
         "csrf_cookie": settings.CSRF_COOKIE_NAME,
         "strings": chat_strings(),

@@ -15,7 +15,6 @@ from conversations.errors import DomainError
 from conversations.models import ActorKind, ConversationStatus
 from conversations.protocol import (
     STAFF_FRAME_TYPES,
-    STAFF_FRAMES,
     Access,
     ConversationClaim,
     ConversationClose,
@@ -28,6 +27,7 @@ from conversations.protocol import (
     PresenceSet,
     ProtocolError,
     SyncRequest,
+    frame_adapter,
 )
 from identity import hetu
 from identity.actions import request_identification, reveal_hetu
@@ -36,6 +36,10 @@ from staff.models import Presence
 from staff.selectors import may_use_staff_socket, staff_socket_state
 from staff.sessions import SessionCheck, session_digest
 from staff.sockets import track_staff, untrack_staff
+from video.protocol import STAFF_VIDEO_FRAMES
+from video.sockets import StaffVideo
+
+FRAME_TYPES = STAFF_FRAME_TYPES + STAFF_VIDEO_FRAMES
 
 
 @database_sync_to_async
@@ -43,10 +47,10 @@ def _can_read(user, conversation_id: int) -> bool:
     return selectors.conversation_for_staff(user=user, conversation_id=conversation_id) is not None
 
 
-class StaffConsumer(ChatConsumer):
+class StaffConsumer(StaffVideo, ChatConsumer):
     attachment_lookup = staticmethod(infos_by_seq)
-    inbound = STAFF_FRAMES
-    frame_types = STAFF_FRAME_TYPES
+    inbound = frame_adapter(FRAME_TYPES)
+    frame_types = FRAME_TYPES
     actor_kind = ActorKind.STAFF
 
     async def setup(self) -> None:

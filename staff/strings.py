@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 
 from identity.models import FailureCode, Level
+from video.strings import video_strings
 
 
 def dashboard_strings() -> dict[str, str]:
@@ -45,6 +46,7 @@ def dashboard_strings() -> dict[str, str]:
         "phone": _("Phone"),
         "service": _("Service"),
         "matter": _("Matter"),
+        "idle": _("Quiet for a long time"),
         "ident_none": _("Not identified."),
         "ident_requested": _("Link sent: waiting for the resident to open it."),
         "ident_started": _("The resident is identifying…"),
@@ -57,4 +59,5 @@ def dashboard_strings() -> dict[str, str]:
         "code_none": _("None (identified without a Finnish personal identity code)"),
         **{f"failure_{code}": str(label) for code, label in FailureCode.choices},
         **{f"level_{level}": str(label) for level, label in Level.choices},
+        **video_strings(),
     }

@@ -38,7 +38,12 @@ def dashboard(request):
     config["socket_path"] = "/ws/v1/staff/"
     config["limits"] = page_limits()
     config["close_codes"] = {"session_ended": CLOSE_UNAUTHENTICATED}
-    config["urls"] = {"keepalive": reverse("staff:keepalive"), "logout": reverse("account_logout")}
+    config["urls"] = {
+        "keepalive": reverse("staff:keepalive"),
+        "logout": reverse("account_logout"),
+        "video_check": reverse("video:check"),
+    }
+    config["csrf_cookie"] = settings.CSRF_COOKIE_NAME
     config["session"] = {
         "idle_seconds": settings.STAFF_IDLE_SECONDS,
         "warning_seconds": min(STAFF_IDLE_WARNING_SECONDS, settings.STAFF_IDLE_SECONDS // 2),

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.utils import timezone
 
+from conversations import realtime
 from conversations.actions import announce_change, record
 from conversations.models import ActorKind, Conversation, ConversationStatus, EventKind
 from video.errors import VideoError
-from video.models import OPEN_STATES, CallState, EndReason, VideoCall
+from video.events import VideoChanged, VideoSignalSent
+from video.models import OPEN_STATES, SIGNALING_STATES, CallState, EndReason, VideoCall
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +58,7 @@ def _note(
         conversation, kind, actor_kind=actor_kind, actor=actor, payload={"call": call.pk, **payload}
     )
     announce_change(conversation, event)
+    realtime.publish(VideoChanged.of(call))
 
 
 @transaction.atomic
@@ -185,22 +189,6 @@ def end_call(
     return call
 
 
-def end_calls_of_closed_conversation(
-    *, conversation: Conversation, now: datetime | None = None
-) -> None:
-    """Called in the transaction that closes a conversation (the row is locked):
-    its open call ends with it."""
-    call = _locked_open_call(conversation)
-    if call is not None:
-        _end(
-            conversation,
-            call,
-            actor_kind=ActorKind.SYSTEM,
-            reason=EndReason.CONVERSATION_CLOSED,
-            now=now or timezone.now(),
-        )
-
-
 def _expire(conversation: Conversation, call: VideoCall, now: datetime) -> None:
     call.state = CallState.EXPIRED
     call.save(update_fields=["state"])
@@ -226,3 +214,32 @@ def expire_requests(*, now: datetime | None = None) -> int:
                 "expiring the video request of conversation %s failed", conversation_id
             )
     return done
+
+
+def relay_signal(
+    *,
+    conversation_id: int,
+    sender: ActorKind,
+    kind: str,
+    sdp: str | None,
+    candidate: dict[str, Any] | None,
+) -> None:
+    """Pass an offer, answer or ICE candidate to the other party: only while the
+    resident has allowed the call and it has not ended. Nothing is stored."""
+    call = (
+        VideoCall.objects.filter(conversation_id=conversation_id, state__in=SIGNALING_STATES)
+        .only("pk", "conversation_id")
+        .first()
+    )
+    if call is None:
+        raise VideoError("not_consented")
+    realtime.publish(
+        VideoSignalSent(
+            conversation=conversation_id,
+            call=call.pk,
+            sender=str(sender),
+            kind=kind,
+            sdp=sdp,
+            candidate=candidate,
+        )
+    )

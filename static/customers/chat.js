@@ -16,6 +16,7 @@ import {
 } from "../js/chatsocket.js";
 import { showAfterChat } from "./closing.js";
 import { FileSender } from "../js/upload.js";
+import { ConnectionCheck, VideoCall } from "../js/videocall.js";
 
 const config = readConfig("chat-config");
 const S = config.strings;
@@ -83,6 +84,7 @@ function showStatus(next, professionalName) {
   if (next === "closed") {
     $("ended").hidden = false;
     showAfterChat(); // the end screen: survey link, transcript by e-mail
+    video.end();
     form.hidden = true;
     outbox.clear();
     connection.stop();
@@ -173,6 +175,42 @@ function refreshCsrfToken() {
 
 document.addEventListener("submit", refreshCsrfToken, { capture: true });
 
+// --- video: the professional asks, the resident allows and joins with the green camera ---
+const video = new VideoCall({
+  root: document.querySelector("[data-video-root]"),
+  send: (frame) => connection.send(frame),
+  strings: S,
+  offerer: true,
+});
+
+function showVideo(state) {
+  const asked = state === "requested";
+  const allowed = state === "accepted" || state === "active";
+  $("video-consent").hidden = !asked;
+  $("video-join-row").hidden = !allowed || video.joined;
+  const note = { declined: S.video_declined, expired: S.video_expired, ended: S.video_ended }[state];
+  $("video-note").hidden = !note;
+  $("video-note").textContent = note || "";
+  $("video-offer").hidden = !asked && !(allowed && !video.joined) && !note;
+  if (state === "ended") video.end();
+}
+
+new ConnectionCheck({
+  root: document.querySelector("[data-check-root]"),
+  strings: S,
+  url: config.urls.video_check,
+  csrfCookie: config.csrf_cookie,
+});
+
+$("video-allow").addEventListener("click", () => connection.send({ type: "video.answer", allow: true }));
+$("video-decline").addEventListener("click", () => connection.send({ type: "video.answer", allow: false }));
+$("video-join").addEventListener("click", async () => {
+  if (await video.join()) {
+    $("video-join-row").hidden = true;
+    $("video-offer").hidden = true;
+  }
+});
+
 // --- frames ------------------------------------------------------------------
 const handlers = {
   hello({ conversation }) {
@@ -225,6 +263,15 @@ const handlers = {
   },
   "identification.state"({ identification }) {
     showIdentification(identification);
+  },
+  "video.state"({ state }) {
+    showVideo(state);
+  },
+  "video.config"(frame) {
+    video.config(frame);
+  },
+  "video.signal"(frame) {
+    video.signal(frame);
   },
   "queue.position"({ position }) {
     if (status === "waiting") showPosition(position);

@@ -47,6 +47,8 @@
   const frame = document.createElement("iframe");
   frame.title = t.title;
   frame.className = "chatservice-frame";
+  // Video calls inside the panel, also when the county's site is on another origin.
+  frame.allow = "camera; microphone; fullscreen";
   panel.append(bar, frame);
   document.body.append(launcher, panel);
 

@@ -4,6 +4,7 @@
 
 import { MessageList, ScrollFollower, fmt, formatTime, newClientId, readConfig } from "../js/chatsocket.js";
 import { FileSender } from "../js/upload.js";
+import { ConnectionCheck, VideoCall } from "../js/videocall.js";
 
 // The file control's settings (templates/staff/dashboard.html): read once.
 let attachConfig = null;
@@ -59,6 +60,21 @@ class Chat {
     this.$(".composer .help").id = `${this.pane.id}-help`;
     this.identifyLabel = this.$(".identify").textContent;
     this.files = this.fileSender();
+    const videoRoot = this.$("[data-video-root]");
+    videoRoot.querySelector("h2").id = `video-heading-${summary.id}`;
+    videoRoot.setAttribute("aria-labelledby", `video-heading-${summary.id}`);
+    this.video = new VideoCall({
+      root: videoRoot,
+      send: (frame) => chats.connection.send({ ...frame, conversation: summary.id }),
+      strings: S,
+      offerer: false,
+    });
+    new ConnectionCheck({
+      root: this.$("[data-check-root]"),
+      strings: S,
+      url: config.urls.video_check,
+      csrfCookie: config.csrf_cookie,
+    });
     this.wire(config, S);
     this.update(summary);
   }
@@ -148,6 +164,12 @@ class Chat {
       flag.textContent = c.resident_left ? S.resident_left_short : S.not_connected;
       parts.push(" ", flag);
     }
+    if (this.idle) {
+      const flag = document.createElement("span");
+      flag.className = "tab-flag";
+      flag.textContent = S.idle;
+      parts.push(" ", flag);
+    }
     if (this.unread) {
       const badge = document.createElement("span");
       badge.className = "unread";
@@ -204,6 +226,32 @@ class Chat {
     const prefix = c.identified && c.identification !== "completed" ? `${S.ident_completed} ` : "";
     this.set("identification", text ? prefix + text : S.ident_none);
     this.$(".identify").textContent = c.identified ? S.ident_again : this.identifyLabel;
+  }
+
+  /** The idle sweep flagged the conversation (nobody wrote for a long time); the next message clears it. */
+  flagIdle(on) {
+    if (this.idle === on) return;
+    this.idle = on;
+    const note = this.$(".pane-idle");
+    note.hidden = !on;
+    this.renderTab();
+  }
+
+  /** video.state: the call's state; once the resident allows, this side joins. */
+  videoState({ state }) {
+    const { S } = this.chats;
+    const text = {
+      requested: S.video_requested,
+      accepted: S.video_accepted,
+      active: S.video_active,
+      declined: S.video_declined,
+      expired: S.video_expired,
+      ended: S.video_ended,
+    }[state];
+    this.set("video", text || "");
+    this.$(".video").disabled = ["requested", "accepted", "active"].includes(state);
+    if ((state === "accepted" || state === "active") && !this.video.joined) this.video.join();
+    if (state === "ended") this.video.end();
   }
 
   /** The verified person (identity.verified, conversation.detail): never the code itself. */
@@ -331,6 +379,9 @@ class Chat {
     this.$(".identify").addEventListener("click", () => {
       if (!connection.send({ type: "identification.request", conversation: id })) this.chats.status.say(S.connection_lost);
     });
+    this.$(".video").addEventListener("click", () => {
+      if (!connection.send({ type: "video.request", conversation: id })) this.chats.status.say(S.connection_lost);
+    });
     this.$(".reveal").addEventListener("click", () => {
       if (!connection.send({ type: "identity.reveal", conversation: id })) this.chats.status.say(S.connection_lost);
     });
@@ -433,6 +484,7 @@ export class Chats {
   close(id) {
     const chat = this.chats.get(id);
     if (!chat) return;
+    chat.video.end();
     const hadFocus = chat.pane.contains(document.activeElement) || chat.tab === document.activeElement;
     chat.tab.remove();
     chat.pane.remove();

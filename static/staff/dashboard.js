@@ -140,6 +140,7 @@ const handlers = {
       chats.open(c);
       if (isNew && change === "claimed") chats.select(c.id);
       if (isNew && change === "transferred") status.say(fmt(S.transferred_to_you, { name: c.resident_name }));
+      if (change === "idle_flagged") chats.get(c.id).flagIdle(true);
     } else if (chats.has(c.id)) {
       status.say(c.status === "closed" ? S.closed : S.transferred_away);
       chats.close(c.id);
@@ -153,6 +154,7 @@ const handlers = {
     if (!chat) return;
     const li = chat.list.show(m);
     if (!li) return;
+    chat.flagIdle(false);
     if (m.author_kind === "staff") {
       outbox.done(m.client_id);
     } else {
@@ -170,6 +172,15 @@ const handlers = {
   },
   "message.delivered"({ conversation, seq }) {
     chats.get(conversation)?.list.delivered(seq);
+  },
+  "video.state"(frame) {
+    chats.get(frame.conversation)?.videoState(frame);
+  },
+  "video.config"(frame) {
+    chats.get(frame.conversation)?.video.config(frame);
+  },
+  "video.signal"(frame) {
+    chats.get(frame.conversation)?.video.signal(frame);
   },
   "identity.verified"({ conversation, person }) {
     chats.get(conversation)?.showPerson(person);

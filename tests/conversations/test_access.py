@@ -6,7 +6,8 @@ import pytest
 from channels.db import database_sync_to_async
 
 from conversations import actions
-from conversations.protocol import RESIDENT_FRAME_TYPES, STAFF_FRAME_TYPES
+from customers.consumers import ResidentConsumer
+from staff.consumers import StaffConsumer
 from tests.factories import ConversationFactory, ServiceFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("channel_layer")]
@@ -39,6 +40,11 @@ def frames_for(conversation_id: int) -> dict[str, dict]:
         "note.add": {"type": "note.add", "conversation": c, "client_id": "n", "body": "note"},
         "identification.request": {"type": "identification.request", "conversation": c},
         "identity.reveal": {"type": "identity.reveal", "conversation": c},
+        "video.request": {"type": "video.request", "conversation": c},
+        "video.answer": {"type": "video.answer", "conversation": c, "allow": False},
+        "video.join": {"type": "video.join", "conversation": c},
+        "video.signal": {"type": "video.signal", "conversation": c, "kind": "offer", "sdp": "v=0"},
+        "video.hangup": {"type": "video.hangup", "conversation": c},
         "presence.set": {"type": "presence.set", "presence": "busy"},
     }
 
@@ -52,6 +58,10 @@ EXPECTED = {
         "sync": "ok",
         "typing.start": "ok",
         "typing.stop": "ok",
+        "video.answer": "no_call",
+        "video.join": "not_consented",
+        "video.signal": "not_consented",
+        "video.hangup": "ok",
         "conversation.leave": "ok",
     },
     "other_resident": {
@@ -61,6 +71,10 @@ EXPECTED = {
         "sync": "not_found",
         "typing.start": "not_found",
         "typing.stop": "not_found",
+        "video.answer": "not_found",
+        "video.join": "not_found",
+        "video.signal": "not_found",
+        "video.hangup": "not_found",
     },
     "assigned": {
         "ping": "ok",
@@ -76,6 +90,10 @@ EXPECTED = {
         "note.add": "ok",
         "identification.request": "ok",
         "identity.reveal": "not_identified",
+        "video.request": "ok",
+        "video.join": "not_consented",
+        "video.signal": "not_consented",
+        "video.hangup": "ok",
         "presence.set": "ok",
     },
     "colleague": {
@@ -92,6 +110,10 @@ EXPECTED = {
         "note.add": "ok",
         "identification.request": "not_assigned",
         "identity.reveal": "not_assigned",
+        "video.request": "not_assigned",
+        "video.join": "not_assigned",
+        "video.signal": "not_assigned",
+        "video.hangup": "not_assigned",
         "presence.set": "ok",
     },
     "outsider": {
@@ -108,6 +130,10 @@ EXPECTED = {
         "note.add": "not_found",
         "identification.request": "not_found",
         "identity.reveal": "not_found",
+        "video.request": "not_found",
+        "video.join": "not_found",
+        "video.signal": "not_found",
+        "video.hangup": "not_found",
         "presence.set": "ok",
     },
 }
@@ -119,9 +145,9 @@ def _types(frame_types) -> set[str]:
 
 def test_the_matrix_covers_every_frame_type_of_each_role():
     for actor in ("resident", "other_resident"):
-        assert set(EXPECTED[actor]) | {"conversation.leave"} == _types(RESIDENT_FRAME_TYPES)
+        assert set(EXPECTED[actor]) | {"conversation.leave"} == _types(ResidentConsumer.frame_types)
     for actor in ("assigned", "colleague", "outsider"):
-        assert set(EXPECTED[actor]) == _types(STAFF_FRAME_TYPES)
+        assert set(EXPECTED[actor]) == _types(StaffConsumer.frame_types)
 
 
 async def answer(sock, frame: dict) -> str:

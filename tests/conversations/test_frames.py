@@ -9,8 +9,13 @@ import pytest
 from pydantic import ValidationError
 
 from conversations import frames
-from conversations.protocol import RESIDENT_FRAME_TYPES, STAFF_FRAME_TYPES, Frame
+from conversations.protocol import Frame
+from customers.consumers import ResidentConsumer
+from staff.consumers import StaffConsumer
+from video.frames import VIDEO_FRAMES
 
+# Every frame a socket sends: the core's and the apps' (video).
+ALL_SERVER_FRAMES = frames.SERVER_FRAMES + VIDEO_FRAMES
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text()
 
 SUMMARY = {
@@ -136,14 +141,41 @@ EXAMPLES: dict[type[frames.OutFrame], dict] = {
     frames.IdentificationState: {"conversation": 1, "identification": IDENTIFICATION},
     frames.IdentityVerified: {"conversation": 1, "person": PERSON},
     frames.IdentityRevealed: {"conversation": 1, "identity_code": "010280-952L"},
+    VIDEO_FRAMES[0]: {
+        "conversation": 1,
+        "call": 2,
+        "state": "accepted",
+        "expires": "2026-11-25T10:02:00+00:00",
+        "started": "",
+        "ended_by": "",
+        "end_reason": "",
+    },
+    VIDEO_FRAMES[1]: {
+        "conversation": 1,
+        "call": 2,
+        "ice_servers": [
+            {"urls": ["turn:turn.example.org:3478"], "username": "1:x", "credential": "y"}
+        ],
+    },
+    VIDEO_FRAMES[2]: {
+        "conversation": 1,
+        "call": 2,
+        "kind": "ice",
+        "sdp": None,
+        "candidate": {
+            "candidate": "candidate:1 1 udp 1 192.0.2.1 5000 typ host",
+            "sdpMid": "0",
+            "sdpMLineIndex": 0,
+        },
+    },
 }
 
 
 def test_every_server_frame_has_an_example():
-    assert set(EXAMPLES) == set(frames.SERVER_FRAMES)
+    assert set(EXAMPLES) == set(ALL_SERVER_FRAMES)
 
 
-@pytest.mark.parametrize("frame", frames.SERVER_FRAMES, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("frame", ALL_SERVER_FRAMES, ids=lambda f: f.__name__)
 def test_every_server_frame_round_trips_through_its_schema(frame):
     built = frame(**EXAMPLES[frame])
     text = built.render()
@@ -178,18 +210,18 @@ def _fields(model) -> set[str]:
 
 def test_the_document_lists_every_server_frame_with_its_fields():
     rows = _table("### Server → client")
-    for frame in frames.SERVER_FRAMES:
+    for frame in ALL_SERVER_FRAMES:
         kind = frame.model_fields["type"].default
         assert kind in rows, f"{kind} is not in docs/protocol.md"
         missing = {f for f in _fields(frame) if f"`{f}`" not in rows[kind]}
         assert not missing, f"{kind}: fields {missing} are not in docs/protocol.md"
-    kinds = {f.model_fields["type"].default for f in frames.SERVER_FRAMES}
+    kinds = {f.model_fields["type"].default for f in ALL_SERVER_FRAMES}
     assert set(rows) <= kinds, f"documented but not sent: {set(rows) - kinds}"
 
 
 def test_the_document_lists_every_client_frame_with_its_fields():
     rows = _table("### Client → server")
-    inbound: set[type[Frame]] = set(RESIDENT_FRAME_TYPES) | set(STAFF_FRAME_TYPES)
+    inbound: set[type[Frame]] = set(ResidentConsumer.frame_types) | set(StaffConsumer.frame_types)
     kinds = set()
     for frame in inbound:
         for kind in frame.model_fields["type"].annotation.__args__:  # type: ignore[union-attr]

@@ -26,6 +26,7 @@ from customers.consumers import ResidentConsumer
 from staff.consumers import StaffConsumer
 from tests.conftest import Socket, resident_cookie, staff_cookie
 from tests.factories import ConversationFactory, ServiceFactory, UserFactory
+from video.frames import VIDEO_FRAMES
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("channel_layer")]
 
@@ -77,7 +78,7 @@ RAW = st.one_of(
         ]
     ),
 )
-KNOWN = {f.model_fields["type"].default for f in frames.SERVER_FRAMES}
+KNOWN = {f.model_fields["type"].default for f in frames.SERVER_FRAMES + VIDEO_FRAMES}
 
 
 def type_names(types) -> list[str]:

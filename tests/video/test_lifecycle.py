@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from conversations import actions as chat_actions
 from conversations.models import ActorKind, ConversationEvent, ConversationStatus, EventKind
 from tests.factories import UserFactory
 from video import actions, selectors
@@ -140,10 +141,15 @@ def test_hanging_up_twice_is_harmless(conversation, professional):
     assert kinds(conversation).count(EventKind.VIDEO_ENDED) == 1
 
 
-def test_a_closing_conversation_ends_its_call(conversation, professional):
+def test_a_closing_conversation_ends_its_call(
+    conversation, professional, django_capture_on_commit_callbacks
+):
     actions.request_call(conversation_id=conversation.pk, professional=professional)
     actions.answer_call(conversation_id=conversation.pk, allow=True)
-    actions.end_calls_of_closed_conversation(conversation=conversation)
+    with django_capture_on_commit_callbacks(execute=True):
+        chat_actions.close_by_professional(
+            conversation_id=conversation.pk, professional=professional, reason="guidance-given"
+        )
     call = VideoCall.objects.get()
     assert (call.state, call.ended_by, call.end_reason) == (
         CallState.ENDED,
