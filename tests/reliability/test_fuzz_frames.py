@@ -28,10 +28,10 @@ from tests.conftest import Socket, resident_cookie, staff_cookie
 from tests.factories import ConversationFactory, ServiceFactory, UserFactory
 from video.frames import VIDEO_FRAMES
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("channel_layer")]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 FUZZ = hypothesis_settings(
-    max_examples=40,
+    max_examples=30,
     deadline=None,
     derandomize=True,  # the same examples in every run: CI is reproducible
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -138,6 +138,13 @@ def check(answers: list[dict]) -> None:
         if frame["type"] == "error":
             assert frame["code"] != "server_error", frame
             assert isinstance(frame.get("message"), str)
+
+
+@pytest.fixture(autouse=True)
+def in_memory_layer(settings):
+    """Input validation does not depend on the layer; the in-memory one keeps the
+    examples fast (the layers themselves are covered by the other socket tests)."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
 @pytest.fixture
