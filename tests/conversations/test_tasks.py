@@ -1,8 +1,11 @@
 """Housekeeping tasks, run by a real Celery worker on the Redis broker."""
 
+import time
+import uuid
+
 import pytest
 
-from conversations.models import ConversationStatus
+from conversations.models import Conversation, ConversationStatus
 from conversations.tasks import close_waiting_in_closed_services
 from tests.factories import ConversationFactory, ServiceFactory
 
@@ -39,15 +42,27 @@ def test_a_real_worker_runs_the_task_from_the_redis_broker(settings):
 
     closed = ServiceFactory(always_open=False)
     waiting = ConversationFactory(service=closed)
-    app.conf.update(
-        task_always_eager=False, broker_url=redis_url(), result_backend="redis" + redis_url()[5:]
-    )
+    # Its own queue: other tests change the app's configuration and what it caches.
+    queue = f"tasks-test-{uuid.uuid4().hex[:8]}"
+    app.conf.update(task_always_eager=False, broker_url=redis_url())
     try:
-        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
-            result = close_waiting_in_closed_services.delay()
-            assert result.get(timeout=20) == 1
+        with start_worker(
+            app, queues=[queue], perform_ping_check=False, pool="solo", loglevel="WARNING"
+        ):
+            close_waiting_in_closed_services.apply_async(queue=queue)
+            # The worker's effect, not a result backend (whose client the app
+            # caches per thread: another test may have made it a disabled one).
+            deadline = time.monotonic() + 20
+            while (
+                ConversationStatus(
+                    Conversation.objects.values_list("status", flat=True).get(pk=waiting.pk)
+                )
+                != ConversationStatus.CLOSED
+            ):
+                assert time.monotonic() < deadline, "the worker did not run the task"
+                time.sleep(0.1)
     finally:
-        app.conf.update(task_always_eager=True, broker_url="memory://", result_backend=None)
+        app.conf.update(task_always_eager=True, broker_url="memory://")
     waiting.refresh_from_db()
     assert waiting.status == "closed" and waiting.system_close_code == "service_closed"
     assert waiting.closed_by == "system"
