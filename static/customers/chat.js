@@ -9,6 +9,7 @@ import {
   MessageList,
   Outbox,
   RETRYABLE,
+  csrfToken,
   ScrollFollower,
   fmt,
   newClientId,
@@ -167,9 +168,7 @@ const files = new FileSender({
 // window, after this page was rendered): a form of this page sends the token
 // the browser holds now.
 function refreshCsrfToken() {
-  const cookie = document.cookie.split("; ").find((c) => c.startsWith(`${config.csrf_cookie}=`));
-  if (!cookie) return;
-  const token = decodeURIComponent(cookie.slice(config.csrf_cookie.length + 1));
+  const token = csrfToken(config.csrf_cookie);
   for (const field of document.querySelectorAll('input[name="csrfmiddlewaretoken"]')) field.value = token;
 }
 

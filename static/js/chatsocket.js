@@ -624,3 +624,13 @@ export class CountdownDialog {
     if (this.dialog.open) this.dialog.close();
   }
 }
+
+/**
+ * The CSRF token the browser holds now. Identification renews it in another
+ * window after a page was rendered, so forms and requests read it at send time.
+ */
+export function csrfToken(cookieName = "csrftoken") {
+  const cookie = document.cookie.split("; ").find((c) => c.startsWith(`${cookieName}=`));
+  if (cookie) return decodeURIComponent(cookie.slice(cookieName.length + 1));
+  return document.querySelector('input[name="csrfmiddlewaretoken"]')?.value || "";
+}

@@ -4,13 +4,7 @@
 // The server decides everything (gate, type, size, scan); checks here only save
 // the resident a pointless wait.
 
-import { fmt } from "./chatsocket.js";
-
-export function csrfToken(cookieName = "csrftoken") {
-  const cookie = document.cookie.split("; ").find((c) => c.startsWith(`${cookieName}=`));
-  if (cookie) return decodeURIComponent(cookie.slice(cookieName.length + 1));
-  return document.querySelector('input[name="csrfmiddlewaretoken"]')?.value || "";
-}
+import { csrfToken, fmt } from "./chatsocket.js";
 
 /**
  * elements: { button, input, progress (a <progress>), progressBox, progressLabel,

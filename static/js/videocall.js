@@ -6,7 +6,7 @@
 // The resident's browser makes the offer, the professional's answers; signals
 // that arrive before this side is ready wait in order.
 
-import { fmt } from "./chatsocket.js";
+import { csrfToken, fmt } from "./chatsocket.js";
 
 const MEDIA = { audio: true, video: { width: { ideal: 1280 }, height: { ideal: 720 } } };
 
@@ -198,11 +198,6 @@ export class ConnectionCheck {
     this.$("result").textContent = text;
   }
 
-  csrfToken() {
-    const cookie = document.cookie.split("; ").find((c) => c.startsWith(`${this.csrfCookie}=`));
-    return cookie ? decodeURIComponent(cookie.slice(this.csrfCookie.length + 1)) : "";
-  }
-
   async start() {
     this.stop();
     this.$("view").hidden = false;
@@ -238,7 +233,7 @@ export class ConnectionCheck {
     });
     const response = await fetch(this.url, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": this.csrfToken() },
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(this.csrfCookie) },
       body: JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp }),
       credentials: "same-origin",
     }).catch(() => null);
