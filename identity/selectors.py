@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
@@ -12,7 +10,6 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from conversations.models import Conversation
-from conversations.selectors import conversation_for_staff
 from identity.errors import failure_message
 from identity.models import OPEN_STATES, IdentificationRequest, IdentityBinding, RequestState
 
@@ -73,63 +70,25 @@ def latest_request(*, conversation_id: int) -> IdentificationRequest | None:
     )
 
 
-@dataclass(frozen=True)
-class IdentitySummary:
-    """What the professional sees of the verified person: never the identity code
-    (`reveal_hetu` shows it, audited)."""
-
-    given_names: str
-    family_name: str
-    birth_date: date | None
-    level: str
-    provider: str
-    identified_at: datetime
-    has_identity_code: bool
-
-    @classmethod
-    def of(cls, binding: IdentityBinding) -> IdentitySummary:
-        return cls(
-            given_names=binding.given_names,
-            family_name=binding.family_name,
-            birth_date=binding.birth_date,
-            level=binding.level,
-            provider=binding.provider,
-            identified_at=binding.identified_at,
-            has_identity_code=binding.has_hetu,
-        )
-
-
-def identity_for_staff(*, user, conversation_id: int) -> IdentitySummary | None:
-    """The verified person of a conversation the professional may see, or None
-    (not theirs, or nobody identified: answered alike)."""
-    conversation = conversation_for_staff(user=user, conversation_id=conversation_id)
-    if conversation is None:
-        return None
-    binding = IdentityBinding.objects.filter(conversation=conversation).first()
-    return IdentitySummary.of(binding) if binding else None
-
-
-def identity_for_resident(*, conversation_id: int) -> IdentitySummary | None:
-    """The resident's own verified identity (the caller has checked the session)."""
-    binding = IdentityBinding.objects.filter(conversation_id=conversation_id).first()
-    return IdentitySummary.of(binding) if binding else None
+def person_of(binding: IdentityBinding) -> dict[str, Any]:
+    """The verified person as the professional's frames carry it (frames.Person):
+    never the identity code."""
+    return {
+        "given_names": binding.given_names,
+        "family_name": binding.family_name,
+        "birth_date": binding.birth_date.isoformat() if binding.birth_date else "",
+        "level": binding.level,
+        "provider": binding.provider,
+        "identified_at": binding.identified_at.isoformat(),
+        "has_identity_code": binding.has_hetu,
+    }
 
 
 def person_fields(*, conversation_id: int) -> dict[str, Any] | None:
-    """The verified person as the professional's frames carry it (frames.Person),
-    or None. The caller has checked that the professional may see the conversation."""
-    summary = identity_for_resident(conversation_id=conversation_id)
-    if summary is None:
-        return None
-    return {
-        "given_names": summary.given_names,
-        "family_name": summary.family_name,
-        "birth_date": summary.birth_date.isoformat() if summary.birth_date else "",
-        "level": summary.level,
-        "provider": summary.provider,
-        "identified_at": summary.identified_at.isoformat(),
-        "has_identity_code": summary.has_identity_code,
-    }
+    """The verified person of a conversation, or None. The caller has checked
+    that the professional may see the conversation."""
+    binding = IdentityBinding.objects.filter(conversation_id=conversation_id).first()
+    return person_of(binding) if binding else None
 
 
 def resident_message(*, state: str, failure: str) -> str:

@@ -26,7 +26,7 @@ from conversations.models import (
     IdentificationState,
 )
 from identity.models import IdentificationRequest, IdentityBinding
-from identity.selectors import start_link
+from identity.selectors import person_of, start_link
 
 REQUESTED = EventKind.IDENTIFICATION_REQUESTED
 STARTED = EventKind.IDENTIFICATION_STARTED
@@ -88,13 +88,7 @@ def record_and_announce(
             IdentityVerified(
                 conversation=conversation.pk,
                 assigned_to=conversation.assigned_to_id,
-                given_names=binding.given_names,
-                family_name=binding.family_name,
-                birth_date=binding.birth_date.isoformat() if binding.birth_date else "",
-                level=binding.level,
-                provider=binding.provider,
-                identified_at=binding.identified_at.isoformat(),
-                has_identity_code=binding.has_hetu,
+                **person_of(binding),
             )
         )
     return event
