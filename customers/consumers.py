@@ -69,6 +69,7 @@ class ResidentConsumer(ResidentVideo, ChatConsumer):
         await self.send_frame(
             frames.ResidentHello(conversation=frames.ResidentConversation(**state))
         )
+        await self.send_open_call(self.conversation_id)
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "conversation_id"):

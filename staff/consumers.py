@@ -141,6 +141,7 @@ class StaffConsumer(StaffVideo, ChatConsumer):
         if detail is None:
             raise ProtocolError("not_found")
         await self.send_frame(frames.ConversationDetail(**detail))
+        await self.send_open_call(conversation_id)
 
     @handles(ConversationClaim, Access.READER)
     async def on_conversation_claim(self, frame: ConversationClaim, conversation_id: int) -> None:

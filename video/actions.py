@@ -129,7 +129,9 @@ def join_call(
     *, conversation_id: int, actor_kind: ActorKind, now: datetime | None = None
 ) -> VideoCall:
     """A party joins the allowed call (the resident presses the green camera): the
-    first join makes it active. Joining again (a reload) changes nothing."""
+    first join makes it active. Joining again (a reload) changes no state; either
+    way the other party hears `joined`, so that a connection to a page that is
+    gone is started afresh."""
     now = now or timezone.now()
     conversation = _locked_conversation(conversation_id)
     call = _locked_open_call(conversation)
@@ -140,6 +142,16 @@ def join_call(
         call.started_at = now
         call.save(update_fields=["state", "started_at"])
         _note(conversation, call, EventKind.VIDEO_STARTED, actor_kind=actor_kind)
+    realtime.publish(
+        VideoSignalSent(
+            conversation=conversation_id,
+            call=call.pk,
+            sender=str(actor_kind),
+            kind="joined",
+            sdp=None,
+            candidate=None,
+        )
+    )
     return call
 
 

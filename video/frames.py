@@ -32,12 +32,14 @@ class VideoConfig(OutFrame):
 
 
 class VideoSignalled(OutFrame):
-    """To the other party: an offer, an answer or an ICE candidate."""
+    """To the other party: an offer, an answer or an ICE candidate; or `joined`
+    (no sdp, no candidate): the sender's page joined the call (again, after a
+    reload), so a connection made before is gone and a new one starts."""
 
     type: Literal["video.signal"] = "video.signal"
     conversation: int
     call: int
-    kind: Literal["offer", "answer", "ice"]
+    kind: Literal["offer", "answer", "ice", "joined"]
     sdp: str | None
     candidate: IceCandidate | None
 

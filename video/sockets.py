@@ -12,7 +12,8 @@ from conversations.consumers import handles
 from conversations.models import ActorKind
 from conversations.protocol import Access, ProtocolError
 from conversations.ratelimit import TokenBucket
-from video import actions
+from video import actions, selectors
+from video.events import VideoChanged
 from video.frames import VideoConfig, VideoSignalled, VideoState
 from video.protocol import (
     IceCandidate,
@@ -41,6 +42,14 @@ class VideoParticipant:
 
     def _actor(self):
         return getattr(self, "user", None) if self.actor_kind == ActorKind.STAFF else None
+
+    async def send_open_call(self, conversation_id: int) -> None:
+        """A page that (re)opens the conversation learns of the call asked for or in
+        progress, so that a reload can allow it or join it again."""
+        call = await database_sync_to_async(selectors.open_call)(conversation_id=conversation_id)
+        if call is not None:
+            fields = VideoChanged.of(call).__dict__
+            await self.send_frame(VideoState(**fields))  # type: ignore[attr-defined]
 
     @handles(VideoJoin, Access.PARTICIPANT)
     async def on_video_join(self, frame: VideoJoin, conversation_id: int) -> None:

@@ -69,9 +69,17 @@ export class VideoCall {
 
   /** video.config: this call's ICE servers; the connection starts. */
   async config({ ice_servers }) {
+    this.iceServers = ice_servers;
+    await this.connect();
+    for (const frame of this.waiting.splice(0)) await this.signal(frame);
+  }
+
+  /** A new connection to the other party (the offerer also sends its offer). */
+  async connect() {
     if (!this.stream) return;
     this.pc?.close();
-    const pc = new RTCPeerConnection({ iceServers: ice_servers });
+    this.candidates = [];
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
     this.pc = pc;
     for (const track of this.stream.getTracks()) pc.addTrack(track, this.stream);
     pc.ontrack = ({ streams }) => {
@@ -85,16 +93,23 @@ export class VideoCall {
       await pc.setLocalDescription(await pc.createOffer());
       this.send({ type: "video.signal", kind: "offer", sdp: pc.localDescription.sdp });
     }
-    for (const frame of this.waiting.splice(0)) await this.signal(frame);
   }
 
   /** video.signal from the other party. */
   async signal(frame) {
-    const pc = this.pc;
-    if (!pc) {
+    if (frame.kind === "joined") {
+      // The other page joined again (a reload): the connection made before leads
+      // nowhere. The offerer starts a new one; the answerer waits for its offer.
+      if (this.offerer && this.pc?.remoteDescription) await this.connect();
+      return;
+    }
+    if (!this.pc) {
       this.waiting.push(frame);
       return;
     }
+    // A new offer after a connection was made: the offerer's page was reloaded.
+    if (frame.kind === "offer" && this.pc.remoteDescription) await this.connect();
+    const pc = this.pc;
     if (frame.kind === "ice") {
       if (pc.remoteDescription) await pc.addIceCandidate(frame.candidate).catch(() => {});
       else this.candidates.push(frame.candidate);

@@ -40,6 +40,16 @@ async def playing(video) -> bool:
     return await video.evaluate("v => v.videoWidth > 0 && v.readyState >= 2 && !v.paused")
 
 
+async def remember_stream(video) -> None:
+    await video.evaluate("v => { v.previousStream = v.srcObject; }")
+
+
+async def new_stream(video) -> bool:
+    """Playing a stream other than the one remembered: a new connection."""
+    fresh = await video.evaluate("v => v.srcObject !== null && v.srcObject !== v.previousStream")
+    return fresh and await playing(video)
+
+
 async def test_a_video_call_from_request_to_hang_up(server, media_browser):
     SCREENSHOTS.mkdir(exist_ok=True)
     name = f"Video {uuid.uuid4().hex[:6]}"
@@ -75,6 +85,22 @@ async def test_a_video_call_from_request_to_hang_up(server, media_browser):
     await pane.locator('[data-video="duration"]', has_text="Längd").wait_for()
     await resident.screenshot(path=str(SCREENSHOTS / "video-3-resident-call.png"))
     await staff.screenshot(path=str(SCREENSHOTS / "video-4-staff-call.png"))
+
+    # A reload on either side during the call: the page learns of the call and the
+    # two connect again — the resident presses the green camera again, the
+    # professional's page joins by itself. The other side's picture is a new stream.
+    await remember_stream(remote_at_staff)
+    await resident.reload()
+    await resident.get_by_role("button", name="Anslut till videosamtalet").click()
+    await until(lambda: playing(resident.locator('[data-video="remote"]')), timeout=20)
+    await until(lambda: new_stream(remote_at_staff), timeout=20)
+
+    await remember_stream(resident.locator('[data-video="remote"]'))
+    await staff.reload()
+    pane = staff.locator(".pane:not([hidden])")
+    await pane.locator(".pane-title", has_text=name).wait_for()
+    await until(lambda: playing(pane.locator('[data-video="remote"]')), timeout=20)
+    await until(lambda: new_stream(resident.locator('[data-video="remote"]')), timeout=20)
 
     await pane.get_by_role("button", name="Lägg på").click()
     await resident.get_by_text("Videosamtalet avslutades").wait_for()

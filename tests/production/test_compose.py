@@ -17,9 +17,18 @@ SECRET_NAMES = re.compile(r"SECRET|PASSWORD|TOKEN|KEY|JWKS", re.IGNORECASE)
 
 
 def test_the_whole_stack_is_there():
-    assert {"proxy", "web", "worker", "beat", "db", "redis", "coturn", "mailpit", "migrate"} <= set(
-        SERVICES
-    )
+    assert {
+        "proxy",
+        "web",
+        "worker",
+        "beat",
+        "db",
+        "redis",
+        "coturn",
+        "clamd",
+        "mailpit",
+        "migrate",
+    } <= set(SERVICES)
     assert {"migrate"} == ONE_SHOT
     # The mail catcher only behind a profile: never started in production by accident.
     assert SERVICES["mailpit"]["profiles"] == ["mailcatcher"]
@@ -41,8 +50,10 @@ def test_every_dependency_waits_for_health_or_completion():
             )
             assert condition == {"condition": wanted}, (name, dependency)
     assert set(SERVICES["proxy"]["depends_on"]) == {"web"}
-    for name in ("web", "worker", "beat"):
+    for name in ("worker", "beat"):
         assert set(SERVICES[name]["depends_on"]) == {"db", "redis", "migrate"}, name
+    # web scans uploads inline: it waits for the scanner too.
+    assert set(SERVICES["web"]["depends_on"]) == {"db", "redis", "migrate", "clamd"}
 
 
 def test_web_scales_behind_the_proxy():

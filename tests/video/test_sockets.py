@@ -15,7 +15,7 @@ from aiortc.sdp import candidate_from_sdp, candidate_to_sdp
 from channels.db import database_sync_to_async
 
 from conversations import actions as chat_actions
-from tests.conftest import need
+from tests.conftest import need, resident_cookie
 from tests.factories import ConversationFactory, ServiceFactory, UserFactory
 from tests.video.peers import TURNSERVER, camera, connected, coturn, peer, settle
 from tests.video.test_turn import SECRET
@@ -173,7 +173,11 @@ async def test_joining_gives_this_party_its_ice_servers(call_world, settings):
     config = await w["resident"].recv_until("video.config")
     assert config["ice_servers"][0]["username"].endswith(f":call-{config['call']}-resident")
     assert (await w["staff"].recv_until("video.state"))["state"] == "active"
-    assert await w["staff"].nothing()  # the resident's credentials are the resident's
+    joined = await w["staff"].recv_until("video.signal")
+    # The other party hears that the resident joined, and nothing else: the
+    # resident's credentials are the resident's.
+    assert (joined["kind"], joined["sdp"], joined["candidate"]) == ("joined", None, None)
+    assert await w["staff"].nothing()
     await w["staff"].send({"type": "video.join", "conversation": c})
     assert (await w["staff"].recv_until("video.config"))["ice_servers"][0]["username"].endswith(
         "-staff"
@@ -216,8 +220,10 @@ async def webrtc_call(w, *, relay_only: bool) -> None:
     await ask_and_allow(w)
     await w["staff"].send({"type": "video.join", "conversation": c})
     staff_config = await w["staff"].recv_until("video.config")
+    assert (await w["resident"].recv_until("video.signal"))["kind"] == "joined"
     await w["resident"].send({"type": "video.join"})
     resident_config = await w["resident"].recv_until("video.config")
+    assert (await w["staff"].recv_until("video.signal"))["kind"] == "joined"
 
     professional = peer(staff_config["ice_servers"], relay_only=relay_only)
     resident = peer(resident_config["ice_servers"], relay_only=relay_only)
@@ -298,3 +304,44 @@ async def test_the_resident_hears_of_the_call_in_video_frames_only(call_world):
     )
     types = await received_types(call_world["resident"])
     assert "video.state" in types and "conversation.state" not in types
+
+
+async def reopened_resident(open_socket, conversation):
+    """The resident's page again: the hello, then (before any sync) what it is told."""
+    cookie = await database_sync_to_async(resident_cookie)(conversation)
+    sock = await open_socket("/ws/v1/resident/", cookie, expect_hello=False)
+    assert (await sock.recv())["type"] == "hello"
+    return sock
+
+
+async def test_a_page_opened_again_learns_of_the_call_and_rejoins(call_world, open_socket):
+    """A reload during a call: the resident's new socket and the professional's
+    reopened conversation are told the call's state, and joining again tells the
+    other party to start a new connection."""
+    w = call_world
+    c = w["conversation"].pk
+    await ask_and_allow(w)
+    await w["resident"].send({"type": "video.join"})
+    await w["resident"].recv_until("video.config")
+    await w["staff"].recv_until("video.signal")
+    await w["resident"].close()
+
+    again = await reopened_resident(open_socket, w["conversation"])
+    state = await again.recv()
+    assert (state["conversation"], state["state"]) == (c, "active") and state["started"]
+    await again.send({"type": "video.join"})
+    await again.recv_until("video.config")
+    assert (await w["staff"].recv_until("video.signal"))["kind"] == "joined"
+
+    await w["staff"].send({"type": "conversation.open", "conversation": c})
+    await w["staff"].recv_until("conversation.detail")
+    assert (await w["staff"].recv_until("video.state"))["state"] == "active"
+    # Nobody else hears of it.
+    assert "video.state" not in await received_types(w["other_resident"])
+
+
+async def test_no_call_no_video_state_on_opening(call_world, open_socket):
+    w = call_world
+    await w["resident"].close()
+    again = await reopened_resident(open_socket, w["conversation"])
+    assert await again.nothing()
