@@ -84,10 +84,37 @@ async def _scenario(a, b, *, service, professional_cookie):
         state = await r1.recv_until("identification.state")
         assert state["identification"]["state"] == "requested" and state["identification"]["link"]
 
-        # Close on B: the resident on A hears it.
+        # Video: asked on B, allowed on A; joins and signals cross between the two.
+        await pro.send({"type": "video.request", "conversation": c1})
+        assert (await r1.recv_until("video.state"))["state"] == "requested"
+        await r1.send({"type": "video.answer", "allow": True})
+        assert (await pro.recv_until("video.state", state="accepted"))["conversation"] == c1
+        await pro.send({"type": "video.join", "conversation": c1})
+        await pro.recv_until("video.config")
+        assert (await r1.recv_until("video.signal"))["kind"] == "joined"
+        await r1.send({"type": "video.join"})
+        await r1.recv_until("video.config")
+        await pro.recv_until("video.signal", kind="joined")
+        await r1.send({"type": "video.signal", "kind": "offer", "sdp": "v=0\r\n"})
+        offer = await pro.recv_until("video.signal", kind="offer")
+        assert (offer["conversation"], offer["sdp"]) == (c1, "v=0\r\n")
+        await pro.send(
+            {"type": "video.signal", "conversation": c1, "kind": "answer", "sdp": "v=0\r\n"}
+        )
+        assert (await r1.recv_until("video.signal", kind="answer"))["sdp"] == "v=0\r\n"
+
+        # Close on B: the resident on A hears it (and the call ends with it).
         await pro.send({"type": "conversation.close", "conversation": c1, "reason": "done"})
         await pro.recv_until("conversation.changed", change="closed")
-        assert (await r1.recv_until("conversation.state", change="closed"))["status"] == "closed"
+        seen: dict[str, dict] = {}
+        while len(seen) < 2:
+            frame = await r1.recv()
+            if frame["type"] == "conversation.state" and frame["change"] == "closed":
+                seen["closed"] = frame
+            elif frame["type"] == "video.state" and frame["state"] == "ended":
+                seen["call"] = frame
+        assert seen["closed"]["status"] == "closed"
+        assert seen["call"]["end_reason"] == "conversation_closed"
 
         # --- Fail-over. The professional takes resident 2; both write at once and
         # the resident's server dies in the middle.
