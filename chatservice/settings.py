@@ -111,6 +111,7 @@ LOCAL_APPS = [
     "customers",
     "staff",
     "privacy",
+    "crisis",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

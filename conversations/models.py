@@ -124,6 +124,26 @@ class Service(models.Model):
     professional_title_en = models.CharField(
         _("professional's title (English)"), max_length=60, blank=True
     )
+    language_strict = models.BooleanField(
+        _("offer conversations only to professionals who speak their language"),
+        default=False,
+        help_text=_(
+            "A conversation in a language nobody available speaks is offered to everyone "
+            "after the fallback wait, so that nobody waits forever."
+        ),
+    )
+    language_fallback_minutes = models.PositiveSmallIntegerField(
+        _("fallback wait (minutes)"), default=5
+    )
+    callback_after_minutes = models.PositiveSmallIntegerField(
+        _("offer a call-back when the estimated wait exceeds (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: never offered."),
+    )
+    contact_requests = models.BooleanField(
+        _("residents may leave a contact request while the service is closed"), default=False
+    )
 
     class Meta:
         ordering = ["ordering", "slug"]
@@ -238,6 +258,19 @@ class IdentificationState(models.TextChoices):
     EXPIRED = "expired", _("expired")
 
 
+class CallbackSource(models.TextChoices):
+    """Why a professional calls the resident instead of chatting."""
+
+    QUEUE = "queue", _("asked to be called back instead of waiting")
+    CLOSED = "closed", _("left a contact request while the service was closed")
+
+
+class CallbackOutcome(models.TextChoices):
+    REACHED = "reached", _("reached")
+    NO_ANSWER = "no_answer", _("no answer")
+    TRY_AGAIN = "try_again", _("try again later")
+
+
 class ActorKind(models.TextChoices):
     RESIDENT = "resident", _("resident")
     STAFF = "staff", _("professional")
@@ -315,6 +348,23 @@ class Conversation(models.Model):
     # An active conversation nobody has written in for a long time is flagged
     # to its professional once (closing sweep); cleared by the next message.
     idle_flagged_at = models.DateTimeField(_("flagged as idle"), null=True, blank=True)
+    # A crisis phrase found in the matter or a resident's message (crisis app): the
+    # conversation waits at the front of its queue and professionals see the flag
+    # until one of them clears it. The phrase is the administrator's, not the text.
+    crisis_at = models.DateTimeField(_("crisis phrase found"), null=True, blank=True)
+    crisis_phrase = models.CharField(_("crisis phrase"), max_length=120, blank=True)
+    # The resident asked for a text message when a professional is ready.
+    sms_wanted = models.BooleanField(_("text message when it is my turn"), default=False)
+    # A call-back instead of a chat: asked for while waiting, or a contact request
+    # left while the service was closed. It keeps its place in the queue.
+    callback_source = models.CharField(
+        _("call-back"), max_length=10, choices=CallbackSource.choices, blank=True
+    )
+    callback_at = models.DateTimeField(_("call-back requested"), null=True, blank=True)
+    callback_outcome = models.CharField(
+        _("call-back outcome"), max_length=10, choices=CallbackOutcome.choices, blank=True
+    )
+    callback_attempts = models.PositiveSmallIntegerField(_("call-back attempts"), default=0)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -417,6 +467,14 @@ class EventKind(models.TextChoices):
     VIDEO_EXPIRED = "video_expired", _("video call request expired")
     VIDEO_STARTED = "video_started", _("video call started")
     VIDEO_ENDED = "video_ended", _("video call ended")
+    CRISIS_MATCHED = "crisis_matched", _("crisis phrase found")
+    CRISIS_CLEARED = "crisis_cleared", _("crisis flag cleared")
+    SMS_QUEUED = "sms_queued", _("text message queued")
+    SMS_SENT = "sms_sent", _("text message sent")
+    SMS_FAILED = "sms_failed", _("text message could not be sent")
+    CALLBACK_REQUESTED = "callback_requested", _("call-back requested")
+    CONTACT_REQUESTED = "contact_requested", _("contact request left while closed")
+    CALLBACK_ATTEMPTED = "callback_attempted", _("call-back attempted")
 
 
 class ConversationEvent(AppendOnlyModel):

@@ -31,6 +31,8 @@ class User(AbstractUser):
         default=False,
         help_text=_("Sees the supervisor view of the services they work in."),
     )
+    # The languages this professional serves residents in (codes of settings.LANGUAGES).
+    languages = models.JSONField(_("languages served in"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("staff user")
