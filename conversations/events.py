@@ -118,6 +118,15 @@ class ConversationSummary:
     identification: str = ""
     identification_failure: str = ""
     identified: bool = False
+    # A crisis phrase found (crisis app): the phrase and when; "" when not flagged.
+    crisis_phrase: str = ""
+    crisis_at: str = ""
+    # A call-back instead of a chat (CallbackSource), with the number to call:
+    # the phone number is in a summary only then.
+    callback: str = ""
+    callback_phone: str = ""
+    callback_outcome: str = ""
+    callback_attempts: int = 0
 
     @classmethod
     def of(cls, conversation: Conversation) -> ConversationSummary:
@@ -137,6 +146,12 @@ class ConversationSummary:
             identification=conversation.identification,
             identification_failure=conversation.identification_failure,
             identified=conversation.identified_at is not None,
+            crisis_phrase=conversation.crisis_phrase,
+            crisis_at=conversation.crisis_at.isoformat() if conversation.crisis_at else "",
+            callback=conversation.callback_source,
+            callback_phone=conversation.resident_phone if conversation.callback_source else "",
+            callback_outcome=conversation.callback_outcome,
+            callback_attempts=conversation.callback_attempts,
         )
 
 

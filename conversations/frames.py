@@ -43,6 +43,12 @@ class Summary(BaseModel):
     identification: str
     identification_failure: str
     identified: bool
+    crisis_phrase: str
+    crisis_at: str
+    callback: str
+    callback_phone: str
+    callback_outcome: str
+    callback_attempts: int
 
 
 class Person(BaseModel):

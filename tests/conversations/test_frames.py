@@ -34,6 +34,12 @@ SUMMARY = {
     "identification": "completed",
     "identification_failure": "",
     "identified": True,
+    "crisis_phrase": "vill dö",
+    "crisis_at": "2026-11-25T10:01:00+00:00",
+    "callback": "queue",
+    "callback_phone": "040 123 4567",
+    "callback_outcome": "no_answer",
+    "callback_attempts": 1,
 }
 PERSON = {
     "given_names": "Tessa",
