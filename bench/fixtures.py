@@ -117,3 +117,70 @@ def stored_client_ids(conversation_ids: list[int]) -> dict[int, list[str]]:
 
 def cookie_name() -> str:
     return settings.SESSION_COOKIE_NAME
+
+
+@transaction.atomic
+def create_queue(waiting: int, professionals: int, *, tag: str = "surge") -> dict:
+    """One service with `waiting` residents in its queue (oldest first, one
+    session each) and `professionals` who work in it, none of them busy."""
+    service, _ = Service.objects.get_or_create(
+        slug=tag, defaults={"name_sv": tag, "name_fi": tag, "name_en": tag}
+    )
+    if not service.opening_hours.exists():
+        OpeningHours.objects.bulk_create(
+            OpeningHours(service=service, weekday=d, opens=time(0), closes=time(23, 59, 59))
+            for d in range(7)
+        )
+    users = User.objects.bulk_create(
+        User(
+            username=f"{tag}-{i}",
+            email=f"{tag}-{i}@bench.invalid",
+            password=PASSWORD_HASH,
+            is_staff=True,
+            max_active_chats=10000,
+            first_name=f"Pro{i}",
+        )
+        for i in range(professionals)
+    )
+    users = list(User.objects.filter(username__in=[u.username for u in users]).order_by("id"))
+    service.professionals.add(*users)
+    secret = base64.b32encode(secrets.token_bytes(20)).decode()
+    Authenticator.objects.bulk_create(
+        Authenticator(user=u, type=Authenticator.Type.TOTP, data={"secret": secret}) for u in users
+    )
+    # Just now, in order (a millisecond apart): older waiting conversations with
+    # no socket yet would be closed as abandoned by the sweep.
+    start = timezone.now() - timezone.timedelta(milliseconds=waiting)
+    Conversation.objects.bulk_create(
+        Conversation(
+            service=service,
+            resident_name=f"Waiting {i}",
+            resident_phone="+358401234567",
+            matter="bench",
+            created_at=start + timezone.timedelta(milliseconds=i),
+        )
+        for i in range(waiting)
+    )
+    queue = list(
+        Conversation.objects.filter(service=service, status="waiting")
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)
+    )
+    backend = "django.contrib.auth.backends.ModelBackend"
+    residents, staff, sessions = [], [], []
+    for conversation_id in queue:
+        key, session = _session({CHAT_SESSION_KEY: conversation_id})
+        residents.append({"conversation": conversation_id, "resident": key})
+        sessions.append(session)
+    for user in users:
+        key, session = _session(
+            {
+                SESSION_KEY: str(user.pk),
+                BACKEND_SESSION_KEY: backend,
+                HASH_SESSION_KEY: user.get_session_auth_hash(),
+            }
+        )
+        staff.append(key)
+        sessions.append(session)
+    Session.objects.bulk_create(sessions)
+    return {"service": service.pk, "residents": residents, "staff": staff}

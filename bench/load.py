@@ -64,9 +64,15 @@ class Ledger:
         del_lat = [self.delivered[c][0] - t for c, t in self.sent.items() if self.delivered.get(c)]
         lost = [c for c in self.sent if not self.delivered.get(c)]
         duplicated = [c for c, times in self.delivered.items() if len(times) > 1]
+        # Delivered to the other party within the run itself: acks can run ahead
+        # of deliveries (the ack does not wait for the other party), and a stack
+        # whose deliveries lag behind its acks is no faster than its deliveries.
+        first = min(self.sent.values(), default=0.0)
+        in_time = sum(1 for times in self.delivered.values() if times[0] - first <= seconds)
         return {
             "messages": len(self.sent),
             "messages_per_second": round(len(self.acked) / seconds, 1) if seconds else None,
+            "delivered_per_second": round(in_time / seconds, 1) if seconds else None,
             "connect": percentiles(self.connect_times),
             "send_to_ack": percentiles(ack_lat),
             "send_to_delivery": percentiles(del_lat),
@@ -318,10 +324,15 @@ class ChatLoad:
             "connect_retries": retries,
         }
 
-    async def drain(self, seconds: float = 3.0) -> None:
-        """Let in-flight messages arrive."""
+    async def drain(self, seconds: float = 30.0) -> None:
+        """Let in-flight messages arrive: every ack and every delivery, or give
+        up after `seconds` (what is still missing then counts as lost). Waiting
+        for the acks alone counted messages still queued for delivery as lost."""
         end = time.perf_counter() + seconds
-        while time.perf_counter() < end and len(self.ledger.acked) < len(self.ledger.sent):
+        while time.perf_counter() < end and (
+            len(self.ledger.acked) < len(self.ledger.sent)
+            or len(self.ledger.delivered) < len(self.ledger.sent)
+        ):
             await asyncio.sleep(0.1)
         await asyncio.sleep(0.5)
 

@@ -40,15 +40,16 @@ def row(label: str, r: dict) -> str:
         else f"{db['stored']} stored, {db['acked_but_not_stored']} missing, {db['stored_twice']} twice"
     )
     return (
-        f"| {label} | {r['messages_per_second']} | {lat(r['send_to_ack'])} | {lat(r['send_to_delivery'])} | "
+        f"| {label} | {r['messages_per_second']} | {r.get('delivered_per_second', '–')} | "
+        f"{lat(r['send_to_ack'])} | {lat(r['send_to_delivery'])} | "
         f"{'+'.join(str(c) for c in r['server_cpu_percent'])} | {'+'.join(str(m) for m in r['server_rss_mb'])} | "
         f"{r['lost']} | {r['duplicated']} | {check} |"
     )
 
 
 HEAD = (
-    "| stack | messages/s | send→ack ms p50 / p95 / p99 / max | send→delivery ms p50 / p95 / p99 / max "
-    "| server CPU % | server RSS MB | lost | duplicated | database check |\n|---|---|---|---|---|---|---|---|---|"
+    "| stack | acked msg/s | delivered msg/s | send→ack ms p50 / p95 / p99 / max | send→delivery ms p50 / p95 / p99 / max "
+    "| server CPU % | server RSS MB | lost | duplicated | database check |\n|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -70,10 +71,19 @@ def saturation_section(out: list[str], name: str, title: str) -> None:
     out.append(row("bare echo", d["echo"]))
     out.append(row("bare Channels relay", d["relay"]))
     out.append(row("**full stack**", d["full"]))
-    out.append(
-        f"\nFull stack throughput = **{d['full_vs_relay_throughput']} ×** the bare relay's; "
-        f"its median delivery latency is {d['full_minus_relay_p50_ms']} ms above the relay's.\n"
-    )
+    if "relay_after" in d:
+        out.append(row("bare Channels relay, again after the full stack", d["relay_after"]))
+        out.append(
+            f"\nFull stack throughput (delivered to the other party within the run) = "
+            f"**{d['full_vs_relay_throughput']} ×** the bare relay's (mean of its two runs, "
+            f"{d['relay_delivered_per_second_mean']} msg/s); counting acks: {d['full_acked_vs_relay']} ×. "
+            f"Its median delivery latency is {d['full_minus_relay_p50_ms']} ms above the relay's.\n"
+        )
+    else:
+        out.append(
+            f"\nFull stack throughput = **{d['full_vs_relay_throughput']} ×** the bare relay's; "
+            f"its median delivery latency is {d['full_minus_relay_p50_ms']} ms above the relay's.\n"
+        )
 
 
 def plot(curve: dict) -> None:
@@ -223,7 +233,78 @@ def render() -> str:
             )
     else:
         out.append("Not run or failed.\n")
+    surge_section(out)
+    idle_section(out)
     return "\n".join(out)
+
+
+def surge_rows(out: list[str], label: str, d: dict) -> None:
+    for p in d["points"]:
+        settled = p["settled_seconds_after_last_claim"]
+        out.append(
+            f"| {label} | {p['waiting']} | {p['claims']} | {p['claims_per_second']} | "
+            f"{lat(p['claim_latency'])} | {p['position_frames_per_claim']} | {lat(p['position_lag'])} | "
+            f"{'not within 60 s' if settled is None else f'{settled} s'} | "
+            f"{'+'.join(str(c) for c in p['server_cpu_percent'])} | "
+            f"{'+'.join(str(m) for m in p['server_rss_mb'])} |"
+        )
+
+
+def surge_section(out: list[str]) -> None:
+    out.append("\n### 6. Queue surge\n")
+    runs = [
+        (c, load(f"surge-{c}"), load(f"before/surge-{c}")) for c in ("embedded", "redis-pubsub")
+    ]
+    if not any(r for _c, r, _b in runs):
+        out.append("Not run.\n")
+        return
+    out.append(
+        "One service's queue with every waiting resident's socket open (live positions); 20 professionals "
+        "on their dashboards claim from the head of the queue as fast as their answers come back (half "
+        "the queue, at most 100 claims). *Claim* = claim sent → its `conversation.changed`; *position "
+        "frames per claim* = `queue.position` frames all residents got, divided by the claims; *position "
+        "lag* = a frame's arrival after the claim it is the first to reflect; *settled* = after the last "
+        "claim, until every resident still waiting shows their final place. *before*: the code before "
+        "issue 10 (the whole order to every waiting socket, one frame per change), same harness.\n"
+    )
+    out.append(
+        "| code, configuration | waiting | claims | claims/s | claim ms p50 / p95 / p99 / max | "
+        "position frames per claim | position lag ms p50 / p95 / p99 / max | settled | server CPU % | RSS MB |"
+    )
+    out.append("|---|---|---|---|---|---|---|---|---|---|")
+    for config, result, before in runs:
+        if before and not before.get("failed"):
+            surge_rows(out, f"before, {config}", before)
+        if result and result.get("failed"):
+            out.append(f"| now, {config} | **the run failed** | | | | | | | | |")
+        elif result:
+            surge_rows(out, f"now, {config}", result)
+
+
+def idle_section(out: list[str]) -> None:
+    out.append("\n### 7. Memory per idle socket\n")
+    runs = [
+        (label, load(name))
+        for label, name in (("before", "before/idle-redis-pubsub"), ("now", "idle-redis-pubsub"))
+    ]
+    runs = [(label, r) for label, r in runs if r and not r.get("failed")]
+    if not runs:
+        out.append("Not run or failed.\n")
+        return
+    out.append(
+        f"{runs[-1][1]['sockets']} resident sockets (active conversations, each page synced and then silent) on one "
+        "process against as many bare echo sockets on a fresh process; RSS growth divided by the sockets, after "
+        "20 warm-up sockets; PostgreSQL + Redis (pub/sub).\n"
+    )
+    out.append(
+        "| code | resident socket KB | bare echo socket KB | RSS MB before → after (full stack) | connect all, s |"
+    )
+    out.append("|---|---|---|---|---|")
+    for label, r in runs:
+        out.append(
+            f"| {label} | {r['full']['kb_per_socket']} | {r['echo']['kb_per_socket']} | "
+            f"{r['full']['rss_before_mb']} → {r['full']['rss_after_mb']} | {r['full']['connect_seconds']} |"
+        )
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Benchmark scenarios. Each starts its own servers on a fresh database, drives
 them over real sockets and writes bench/results/<scenario>.json.
 
-    python -m bench.run curve|saturation|scaleout|realistic|storm|http|all [options]
+    python -m bench.run curve|saturation|scaleout|realistic|storm|http|surge|idle|all [options]
 
 Figures are reported, never asserted: see docs/benchmarks.md."""
 
@@ -17,11 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-import psutil
+from bench.servers import RESULTS, ROOT, Servers, environment, manage, psutil
 
-from bench.servers import ROOT, Servers, environment, manage
-
-RESULTS = ROOT / "bench" / "results"
 PG_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/chatservice_bench"
 )
@@ -76,6 +73,8 @@ def prepare(config: str) -> dict:
 
 
 def machine() -> dict:
+    if psutil is None:
+        return {"cpus": os.cpu_count(), "memory_gb": None, "python": platform.python_version()}
     return {
         "cpus": psutil.cpu_count(),
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
@@ -91,11 +90,30 @@ def save(name: str, data: dict) -> None:
     print(json.dumps(data, indent=2))
 
 
-def database_check(load) -> dict:
-    """Every message the generator saw acked is in the database exactly once."""
+def in_thread(name: str, *args):
+    """A fixture function of bench.fixtures, run in a worker thread that lets go of
+    its database connection afterwards (a scenario may drop the database and
+    create it anew; a kept connection would still point at the old one)."""
+    from django.db import connections
+
     from bench import fixtures
 
-    stored = fixtures.stored_client_ids([p.conversation for p in load.pairs])
+    try:
+        return getattr(fixtures, name)(*args)
+    finally:
+        connections.close_all()
+
+
+def database_check(load) -> dict:
+    """Every message the generator saw acked is in the database exactly once."""
+    from django.db import connections
+
+    from bench import fixtures
+
+    try:
+        stored = fixtures.stored_client_ids([p.conversation for p in load.pairs])
+    finally:
+        connections.close_all()
     stored_ids = [c for ids in stored.values() for c in ids]
     acked = set(load.ledger.acked)
     return {
@@ -140,8 +158,23 @@ async def saturation(config: str, processes: int, conversations: int, seconds: f
             **servers.figures(),
         }
         result["full"] = await full_stack(servers, rows, lambda load: load.saturate(seconds))
-    relay, full = result["relay"]["messages_per_second"], result["full"]["messages_per_second"]
+        # The relay again after the full stack: on a shared machine the load of
+        # other processes changes within a run; the ratio uses both relay runs.
+        servers.mark()
+        result["relay_after"] = {
+            **await relay_baseline(servers.urls(), conversations, seconds),
+            **servers.figures(),
+        }
+    # Throughput is what reached the other party within the run: the sender's ack
+    # does not wait for delivery, so acks can run ahead of a lagging delivery.
+    relay = (
+        result["relay"]["delivered_per_second"] + result["relay_after"]["delivered_per_second"]
+    ) / 2
+    full = result["full"]["delivered_per_second"]
+    result["relay_delivered_per_second_mean"] = round(relay, 1)
     result["full_vs_relay_throughput"] = round(full / relay, 2) if relay else None
+    acked = result["full"]["messages_per_second"]
+    result["full_acked_vs_relay"] = round(acked / relay, 2) if relay else None
     result["full_minus_relay_p50_ms"] = round(
         result["full"]["send_to_delivery"]["p50_ms"]
         - result["relay"]["send_to_delivery"]["p50_ms"],
@@ -219,6 +252,98 @@ async def storm(config: str, conversations: int) -> dict:
     return {"config": config, "conversations": conversations, **result}
 
 
+SURGE_LEVELS = [100, 500, 2000]
+SURGE_PROFESSIONALS = 20
+SURGE_MAX_CLAIMS = 100
+
+
+async def surge(config: str, levels: list[int], professionals: int) -> dict:
+    """A long queue with live positions while professionals claim as fast as
+    they can: one fresh server and database per queue length."""
+    from bench.surge import Surge
+
+    points = []
+    for waiting in levels:
+        env = await asyncio.to_thread(prepare, config)
+        # Django is set up (on this database) by the first import of bench.fixtures.
+        from bench.fixtures import cookie_name
+
+        data = await asyncio.to_thread(in_thread, "create_queue", waiting, professionals)
+        with Servers(env, 1) as servers:
+            load = Surge(
+                data, servers.urls()[0], cookie_name(), min(waiting // 2, SURGE_MAX_CLAIMS)
+            )
+            await load.connect()
+            servers.mark()
+            figures = await load.run()
+            figures.update(servers.figures())
+            await load.close()
+        print(json.dumps(figures), flush=True)
+        points.append(figures)
+    return {"config": config, "professionals": professionals, "points": points}
+
+
+async def idle(config: str, residents: int) -> dict:
+    """Memory per idle socket: `residents` resident sockets that say nothing after
+    their sync, against the same number of bare echo sockets on a fresh process."""
+    env = prepare(config)
+    from bench import fixtures
+    from bench.fixtures import cookie_name
+    from bench.surge import idle_sockets
+
+    rows = await asyncio.to_thread(fixtures.create, residents + 20)
+    cookie = cookie_name()
+    result: dict = {"config": config, "sockets": residents}
+    stacks = {
+        "full": lambda host, rows: [
+            (f"ws://{host}/ws/v1/resident/", f"{cookie}={r['resident']}") for r in rows
+        ],
+        "echo": lambda host, rows: [(f"ws://{host}/bench/echo/", None)] * len(rows),
+    }
+    for stack, targets in stacks.items():
+        with Servers(env, 1) as servers:
+            host = servers.urls()[0]
+            # Warm up first: code loaded on the first sockets is not per-socket memory.
+            warm = await idle_sockets(host, targets(host, rows[:20]))
+            await asyncio.sleep(2)
+            before = servers.figures()["server_rss_mb"][0]
+            start = time.perf_counter()
+            sockets = await idle_sockets(host, targets(host, rows[20:]))
+            connected = time.perf_counter() - start
+            await asyncio.sleep(5)  # connection bookkeeping settles
+            after = servers.figures()["server_rss_mb"][0]
+            for ws in warm + sockets:
+                await ws.close()
+        result[stack] = {
+            "rss_before_mb": before,
+            "rss_after_mb": after,
+            "kb_per_socket": round((after - before) * 1024 / residents, 1),
+            "connect_seconds": round(connected, 1),
+        }
+    return result
+
+
+async def smoke(config: str) -> dict:
+    """A few seconds of the harness for CI: the full stack under saturation and a
+    small surge, checked for loss only (never timing): tests/bench/test_smoke.py."""
+    from bench.surge import Surge
+
+    env = await asyncio.to_thread(prepare, config)
+    from bench.fixtures import cookie_name  # sets Django up on the database just made
+
+    rows = await asyncio.to_thread(in_thread, "create", 5)
+    with Servers(env, 1) as servers:
+        full = await full_stack(servers, rows, lambda load: load.saturate(2))
+    env = await asyncio.to_thread(prepare, config)
+    data = await asyncio.to_thread(in_thread, "create_queue", 30, 3)
+    with Servers(env, 1) as servers:
+        load = Surge(data, servers.urls()[0], cookie_name(), 10)
+        await load.connect()
+        surged = await load.run()
+        await load.close()
+    return {"config": config, "full": full, "surge": surged}
+
+
 def http_pages(config: str, requests: int) -> dict:
     env = prepare(config)
     from bench.http import measure_pages
@@ -237,6 +362,9 @@ STANDARD = [
     ("realistic", "redis-pubsub", ["--processes", "2"]),
     ("storm", "redis-pubsub", []),
     ("http", "embedded", []),
+    ("surge", "embedded", []),
+    ("surge", "redis-pubsub", []),
+    ("idle", "redis-pubsub", []),
 ]
 
 
@@ -268,12 +396,33 @@ def run_one(
         save(f"storm-{config}", asyncio.run(storm(config, conversations or 1000)))
     elif scenario == "http":
         save(f"http-{config}", http_pages(config, 200))
+    elif scenario == "surge":
+        levels = [conversations] if conversations else SURGE_LEVELS
+        if os.environ.get("BENCH_SURGE_LEVELS"):  # e.g. "100,500" for a shorter run
+            levels = [int(n) for n in os.environ["BENCH_SURGE_LEVELS"].split(",")]
+        save(f"surge-{config}", asyncio.run(surge(config, levels, SURGE_PROFESSIONALS)))
+    elif scenario == "smoke":
+        save(f"smoke-{config}", asyncio.run(smoke(config)))
+    elif scenario == "idle":
+        save(f"idle-{config}", asyncio.run(idle(config, conversations or 5000)))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "scenario", choices=["curve", "saturation", "scaleout", "realistic", "storm", "http", "all"]
+        "scenario",
+        choices=[
+            "curve",
+            "saturation",
+            "scaleout",
+            "realistic",
+            "storm",
+            "http",
+            "surge",
+            "idle",
+            "smoke",
+            "all",
+        ],
     )
     parser.add_argument(
         "--config", default="embedded", choices=["embedded", "redis-pubsub", "redis-core"]
@@ -282,7 +431,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--processes", type=int, default=1)
     args = parser.parse_args()
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     if args.scenario != "all":
         run_one(args.scenario, args.config, args.conversations, args.seconds, args.processes)
         return

@@ -26,9 +26,11 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from pydantic import TypeAdapter
 
-from conversations import actions, frames, realtime, selectors
+from conversations import actions, frames, outages, realtime, selectors
+from conversations.actions.messages import MessageRequest
 from conversations.errors import DomainError
 from conversations.events import Receipt, Typing
 from conversations.models import ActorKind
@@ -44,6 +46,7 @@ from conversations.protocol import (
     parse_frame,
 )
 from conversations.ratelimit import TokenBucket, conversation_bucket
+from conversations.writer import writer
 
 logger = logging.getLogger(__name__)
 
@@ -57,14 +60,16 @@ CLOSE_TRY_AGAIN_LATER = 4503
 # Live messages wait this long for the client's first `sync` of a conversation.
 HOLD_SECONDS = 5.0
 
+# In the socket's language (send_error renders them under its translation).
 PROTOCOL_ERRORS = {
-    "invalid_json": "The frame is not valid JSON.",
-    "invalid_frame": "The frame is missing fields or has fields it may not have.",
-    "unknown_type": "Unknown frame type.",
-    "frame_too_large": "The frame is too large.",
-    "binary_not_supported": "Binary frames are not supported.",
-    "not_found": "No such conversation, or not yours.",
-    "rate_limited": "Too many messages at once; wait a moment.",
+    "invalid_json": _("The frame is not valid JSON."),
+    "invalid_frame": _("The frame is missing fields or has fields it may not have."),
+    "unknown_type": _("Unknown frame type."),
+    "frame_too_large": _("The frame is too large."),
+    "binary_not_supported": _("Binary frames are not supported."),
+    "not_found": _("No such conversation, or not yours."),
+    "rate_limited": _("Too many at once; wait a moment and try again."),
+    "server_error": _("Something went wrong; please try again."),
 }
 
 Handler = Callable[[Any, Any, int | None], Awaitable[None]]
@@ -199,14 +204,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def send_error(
         self, code: str, message: str = "", *, client_id: str | None = None, **extra: Any
     ) -> None:
-        await self.send_frame(
-            frames.Error(
-                code=code,
-                message=message or PROTOCOL_ERRORS.get(code, code),
-                client_id=client_id,
-                **extra,
-            )
-        )
+        with translation.override(self.language):
+            text = str(message or PROTOCOL_ERRORS.get(code, code))
+        await self.send_frame(frames.Error(code=code, message=text, client_id=client_id, **extra))
 
     def is_new_event(self, key: str) -> bool:
         """False for an event this socket already heard through another group
@@ -238,12 +238,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send_error(
                 exc.code, client_id=ref, retry_after=getattr(exc, "retry_after", None)
             )
-        except Exception:
-            # Never a traceback to the client; the log has the type and trace, no frame content.
-            logger.exception("frame %s failed", frame.type)  # type: ignore[attr-defined]
-            await self.send_error(
-                "server_error", "Something went wrong; please try again.", client_id=ref
-            )
+        except Exception as exc:
+            # Never a traceback to the client; the log has the type and trace, no frame
+            # content. An outage (database, channel layer) is logged once, by outages.
+            if not outages.note(exc):
+                logger.exception("frame %s failed", frame.type)  # type: ignore[attr-defined]
+            await self.send_error("server_error", client_id=ref)
 
     async def authorize(self, frame: Frame, access: Access) -> int | None:
         """The conversation a frame addresses once the sender may send it there
@@ -267,13 +267,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
     @handles(MessageSend, Access.PARTICIPANT, limited=True)
     async def on_message_send(self, frame: MessageSend, conversation_id: int) -> None:
         body, masked = self.prepare_body(frame.body)
-        result = await database_sync_to_async(actions.post_message)(
-            conversation_id=conversation_id,
-            author_kind=self.actor_kind,
-            author=self.scope["user"] if self.actor_kind == ActorKind.STAFF else None,
-            body=body,
-            client_id=frame.client_id,
-            identity_codes_masked=masked,
+        # Stored by this process's writer in one transaction with the other
+        # sockets' messages of the moment (group commit); answered after commit.
+        result = await writer().post(
+            MessageRequest(
+                conversation_id=conversation_id,
+                author_kind=self.actor_kind,
+                author=self.scope["user"] if self.actor_kind == ActorKind.STAFF else None,
+                body=body,
+                client_id=frame.client_id,
+                identity_codes_masked=masked,
+            )
         )
         await self.send_frame(
             frames.MessageAck(

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import weakref
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -22,7 +22,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from chatservice import metrics
-from conversations import outages
+from conversations import outages, queueing
 from conversations.events import (
     ConversationChanged,
     Event,
@@ -114,7 +114,13 @@ class Outgoing:
 
     @classmethod
     def of(cls, event: Event) -> Outgoing:
-        return cls(event=event, message=event.as_message(), groups=tuple(recipients(event)))
+        # A queue's order stays in this process (conversations.queueing): the
+        # layer carries only its revision, not a list as long as the queue to
+        # every waiting resident.
+        message = (
+            queueing.layer_message(event) if isinstance(event, QueueChanged) else event.as_message()
+        )
+        return cls(event=event, message=message, groups=tuple(recipients(event)))
 
 
 def publish(event: Event) -> None:
@@ -164,12 +170,25 @@ class Publisher:
 
     async def run(self) -> None:
         while True:
-            outgoing = await self.queue.get()
-            try:
-                await _send(outgoing)
-            except Exception:
-                metrics.PUBLISH_FAILURES.inc()
-                logger.exception("publishing %s failed", outgoing.event.type)
+            batch = [await self.queue.get()]
+            while not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            # Everything committed meanwhile goes out at once: one chain per group,
+            # the chains side by side. Within a group the events keep their commit
+            # order (a socket hears each group's events in order, as before); only
+            # different groups no longer wait for each other, so one publisher no
+            # longer caps a busy process at one group_send at a time.
+            chains: dict[str, list[Outgoing]] = {}
+            for outgoing in batch:
+                if len(outgoing.groups) == 1:
+                    chains.setdefault(outgoing.groups[0], []).append(outgoing)
+                    continue
+                for group in outgoing.groups:
+                    chains.setdefault(group, []).append(replace(outgoing, groups=(group,)))
+            if len(chains) == 1:
+                await _send_chain(*chains.values())
+            else:
+                await asyncio.gather(*(_send_chain(chain) for chain in chains.values()))
 
 
 _publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Publisher] = (
@@ -190,6 +209,17 @@ def publisher_for(loop: asyncio.AbstractEventLoop) -> Publisher:
 
 def _enqueue(loop: asyncio.AbstractEventLoop, outgoing: Outgoing) -> None:
     publisher_for(loop).put(outgoing)
+
+
+async def _send_chain(chain: list[Outgoing]) -> None:
+    """One group's events in order. Any exception is logged and the next event
+    goes on (a dead publisher would silently end live delivery for the process)."""
+    for outgoing in chain:
+        try:
+            await _send(outgoing)
+        except Exception:
+            metrics.PUBLISH_FAILURES.inc()
+            logger.exception("publishing %s failed", outgoing.event.type)
 
 
 async def _send(outgoing: Outgoing) -> None:

@@ -3,6 +3,7 @@ this socket speaks only for that conversation."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -21,6 +22,7 @@ from conversations.protocol import (
     ProtocolError,
     frame_adapter,
 )
+from conversations.queueing import PositionFeed
 from customers.selectors import resident_state
 from identity import hetu
 from identity.selectors import resident_message
@@ -61,6 +63,8 @@ class ResidentConsumer(ResidentVideo, ChatConsumer):
         self.service_id: int = state["service"]["id"]
         self.status: str = state["status"]
         self.position: int | None = state["position"]
+        self.positions = PositionFeed(self.conversation_id, self._send_position, self._wake)
+        self.positions.position = self.position
         self.language = state["language"]
         await self.watch_conversation(self.conversation_id, state["last_seq"])
         if self.status == ConversationStatus.WAITING:
@@ -106,6 +110,7 @@ class ResidentConsumer(ResidentVideo, ChatConsumer):
             await self.leave(realtime.queue_group(previous[1]))
             if self.status == ConversationStatus.WAITING:
                 self.position = None
+                self.positions.reset()
                 await self.join(realtime.queue_group(self.service_id))
         await self.send_frame(
             frames.ConversationState(
@@ -121,13 +126,22 @@ class ResidentConsumer(ResidentVideo, ChatConsumer):
     async def queue_changed(self, event: dict[str, Any]) -> None:
         if event["service"] != self.service_id or self.status != ConversationStatus.WAITING:
             return
-        waiting: list[int] = event["waiting"]
-        if self.conversation_id not in waiting:
-            return
-        position = waiting.index(self.conversation_id) + 1
-        if position != self.position:
-            self.position = position
-            await self.send_frame(frames.QueuePosition(position=position, waiting=len(waiting)))
+        await self.positions.changed(event["service"], event["revision"])
+
+    async def queue_flush(self, event: dict[str, Any]) -> None:
+        if self.status == ConversationStatus.WAITING:
+            await self.positions.flush()
+
+    def _wake(self) -> None:
+        # Through the layer, so that it runs in turn with this socket's other events.
+        task = asyncio.ensure_future(
+            self.channel_layer.send(self.channel_name, {"type": "queue.flush"})
+        )
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+    async def _send_position(self, position: int, waiting: int) -> None:
+        self.position = position
+        await self.send_frame(frames.QueuePosition(position=position, waiting=waiting))
 
     async def identification_changed(self, event: dict[str, Any]) -> None:
         """The identification request changed: the state, what to tell the

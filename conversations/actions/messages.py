@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
@@ -23,6 +24,104 @@ from conversations.models import (
 class PostResult:
     message: Message
     created: bool
+
+
+@dataclass(frozen=True)
+class MessageRequest:
+    """One message to store, as `post_message` takes it (for `post_messages`)."""
+
+    conversation_id: int
+    author_kind: ActorKind
+    body: str
+    client_id: str
+    author: StaffUser | None = None
+    identity_codes_masked: int = 0
+
+
+# What `post_messages` answers for each request: the result, or the exception
+# that `post_message` would have raised for it alone.
+Outcome = PostResult | Exception
+
+
+def post_messages(requests: Sequence[MessageRequest]) -> list[Outcome]:
+    """Group commit: store many messages (of any conversations) in one transaction.
+
+    Each message gets its conversation's next gapless seq, in the order given;
+    the events are published after the one commit, in the same order. The
+    answer for each request is what `post_message` would give it alone: one
+    bad message never fails the others. Refusals and blank bodies are found
+    without disturbing the transaction; anything that would (a resend's unique
+    violation, a lost connection) rolls the batch back, and then every message
+    is stored in a transaction of its own.
+    """
+    outcomes: list[Outcome | None] = [None] * len(requests)
+    batch: list[tuple[int, MessageRequest, str]] = []
+    for i, request in enumerate(requests):
+        try:
+            batch.append((i, request, checked_text(request.body, request.client_id)))
+        except DomainError as exc:
+            outcomes[i] = exc
+    alone: list[int] = []
+    try:
+        with transaction.atomic():
+            for i, result in _store_batch(batch):
+                if result is None:
+                    alone.append(i)  # refused: maybe a resend; answered alone below
+                else:
+                    outcomes[i] = result
+    except Exception:
+        alone = [i for i, _request, _body in batch]
+    for i in alone:
+        try:
+            outcomes[i] = post_message(**vars(requests[i]))
+        except Exception as exc:
+            outcomes[i] = exc
+    return [o if o is not None else RuntimeError("not answered") for o in outcomes]
+
+
+def _store_batch(
+    batch: list[tuple[int, MessageRequest, str]],
+) -> list[tuple[int, PostResult | None]]:
+    """Inside one transaction: a seq for each message (None when its author may
+    not write there now), then one INSERT for all, then the events."""
+    claimed: list[tuple[int, MessageRequest, Message]] = []
+    answers: list[tuple[int, PostResult | None]] = []
+    for i, request, body in batch:
+        author = request.author if request.author_kind == ActorKind.STAFF else None
+        seq_and_name = _next_seq(request.conversation_id, request.author_kind, author)
+        if seq_and_name is None:
+            answers.append((i, None))
+            continue
+        seq, resident_name = seq_and_name
+        conversation = Conversation(
+            pk=request.conversation_id, resident_name=resident_name, last_seq=seq
+        )
+        conversation._state.adding = False
+        message = Message(
+            conversation=conversation,
+            seq=seq,
+            author_kind=request.author_kind,
+            author=author,
+            body=body,
+            client_id=request.client_id,
+        )
+        claimed.append((i, request, message))
+    Message.objects.bulk_create([message for _i, _request, message in claimed])
+    for i, request, message in claimed:
+        record_masking(
+            message.conversation,
+            request.identity_codes_masked,
+            where="message",
+            actor_kind=request.author_kind,
+        )
+        name = selectors.author_name(
+            author_kind=request.author_kind,
+            author=message.author,
+            conversation=message.conversation,
+        )
+        realtime.publish(MessageNew.from_message(message, name))
+        answers.append((i, PostResult(message=message, created=True)))
+    return answers
 
 
 def post_message(

@@ -1,0 +1,94 @@
+"""Queue positions during a surge (conversations/queueing.py): the order is kept
+once per process, and each waiting resident gets at most one `queue.position`
+per interval, always ending on their newest place."""
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+
+from conversations import actions, queueing, selectors
+from conversations.events import QueueChanged
+from tests.factories import ConversationFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("channel_layer")]
+
+
+async def test_claims_within_the_interval_reach_a_resident_as_one_newest_position(
+    service, professional, resident_socket, monkeypatch
+):
+    # Long enough that the three claims below surely fall within one interval.
+    monkeypatch.setattr(queueing, "POSITION_INTERVAL", 3.0)
+    queue = await database_sync_to_async(
+        lambda: [ConversationFactory(service=service) for _ in range(4)]
+    )()
+    last = await resident_socket(queue[-1])
+    assert last.hello["conversation"]["position"] == 4
+
+    async def claim(conversation):
+        await database_sync_to_async(actions.claim_conversation)(
+            conversation_id=conversation.pk, professional=professional
+        )
+
+    await claim(queue[0])
+    assert await last.recv_until("queue.position") == {
+        "type": "queue.position",
+        "position": 3,
+        "waiting": 3,
+    }  # the first change at once
+    await claim(queue[1])
+    await claim(queue[2])
+    assert await last.nothing(0.3)  # held back, not sent per claim
+    # Then one frame with the newest place: never the stale 2 in between.
+    assert await last.recv_until("queue.position", timeout=8) == {
+        "type": "queue.position",
+        "position": 1,
+        "waiting": 1,
+    }
+    assert await last.nothing(0.5)
+
+
+async def test_an_order_published_elsewhere_is_read_once_per_process(service, monkeypatch):
+    queue = await database_sync_to_async(
+        lambda: [ConversationFactory(service=service) for _ in range(3)]
+    )()
+    reads = []
+    real = selectors.waiting_ids
+
+    def counted(**kwargs):
+        reads.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(selectors, "waiting_ids", counted)
+    # A revision this process did not publish (another server process did).
+    snapshots = await asyncio.gather(
+        *(queueing.snapshot(service.pk, "elsewhere.1") for _ in range(50))
+    )
+    assert len(reads) == 1
+    assert {s.positions[queue[2].pk] for s in snapshots} == {3}
+    assert snapshots[0].waiting == 3
+    await queueing.snapshot(service.pk, "elsewhere.1")
+    assert len(reads) == 1  # kept
+
+
+async def test_a_dropped_order_of_this_process_is_answered_by_its_newest_without_a_read(
+    service, monkeypatch
+):
+    reads = []
+
+    def counted(**kwargs):
+        reads.append(kwargs)
+        return []
+
+    monkeypatch.setattr(selectors, "waiting_ids", counted)
+    revisions = [
+        queueing.layer_message(QueueChanged(service=service.pk, waiting=list(range(n, 30))))[
+            "revision"
+        ]
+        for n in range(queueing.KEEP + 5)
+    ]
+    # The first orders were dropped by now; a slow socket asking for one gets the newest.
+    oldest = await queueing.snapshot(service.pk, revisions[0])
+    assert reads == []
+    assert oldest.waiting == 30 - (queueing.KEEP + 4)
+    assert oldest.positions[29] == 1 + 29 - (queueing.KEEP + 4)
