@@ -25,4 +25,6 @@ EXPOSE 8000
 # SIGTERM: sockets are closed with 4001 (reconnect elsewhere) before daphne stops
 # (chatservice/lifecycle.py); compose gives it stop_grace_period.
 STOPSIGNAL SIGTERM
-CMD ["daphne", "-e", "tcp:port=8000:interface=0.0.0.0:backlog=4096", "--websocket_connect_timeout", "30", "chatservice.asgi:application"]
+# --ping-interval/--ping-timeout: a socket whose client vanished without a close
+# (half-open) is closed within about 52 s (docs/protocol.md, "Connections that vanish").
+CMD ["daphne", "-e", "tcp:port=8000:interface=0.0.0.0:backlog=4096", "--websocket_connect_timeout", "30", "--ping-interval", "20", "--ping-timeout", "30", "chatservice.asgi:application"]

@@ -13,9 +13,10 @@ import html
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.http.multipartparser import MultiPartParser
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import translation
 from django.utils.datastructures import ImmutableList
@@ -112,10 +113,20 @@ def _precheck(request: HttpRequest) -> None:
 def _receive(request: HttpRequest, *, conversation_id: int, kind: ActorKind, user) -> JsonResponse:
     """After the gate: the CSRF check (answered in JSON), count the attempt,
     read the one file, hand it on."""
-    if CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, _receive, (), {}):
-        raise AttachmentError("csrf_failed")
-    actions.check_upload_allowed(conversation_id=conversation_id, uploader_kind=kind, uploader=user)
-    files = request.FILES.getlist("file")
+    try:
+        if CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, _receive, (), {}):
+            raise AttachmentError("csrf_failed")
+        actions.check_upload_allowed(
+            conversation_id=conversation_id, uploader_kind=kind, uploader=user
+        )
+        files = request.FILES.getlist("file")
+    except RequestDataTooBig:
+        raise _too_large() from None
+    except (MultiPartParserError, SuspiciousOperation):
+        # A body that is no multipart form (no boundary, cut short, too many
+        # parts): no file arrived. Answered in JSON like every refusal, not
+        # with Django's HTML error page.
+        raise AttachmentError("no_file") from None
     if getattr(request, "attachment_too_large", False):
         raise _too_large()
     if getattr(request, "attachment_bad_name", False):
@@ -142,7 +153,14 @@ def _upload(request: HttpRequest, *, conversation_id: int, kind: ActorKind, user
     try:
         _precheck(request)
         # The gate before the body is parsed (a refused upload is never read).
-        conversation = Conversation.objects.filter(pk=conversation_id).first()
+        if kind == ActorKind.STAFF:
+            # "Not yours" and "does not exist" are one answer (not_found), as on
+            # the socket: a professional of another service cannot probe ids.
+            conversation = conversation_selectors.conversation_for_staff(
+                user=user, conversation_id=conversation_id
+            )
+        else:
+            conversation = Conversation.objects.filter(pk=conversation_id).first()
         actions.check_gate(conversation, uploader_kind=kind, uploader=user)
         return _receive(request, conversation_id=conversation_id, kind=kind, user=user)
     except AttachmentError as error:

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import logging
 import shutil
+import smtplib
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from closing.errors import ClosingError
@@ -121,45 +123,93 @@ def request_transcript(
     return request
 
 
-def queue_transcript(request_id: int) -> None:
-    """Hand the request to Celery. A broker that is down is logged: the request
-    stays queued and the resident was told only that it was queued."""
+class BrokerUnavailable(Exception):
+    """The request could not be handed to Celery now; it stays queued."""
+
+
+def queue_transcript(request_id: int) -> bool:
+    """Hand the request to Celery. A broker that is down is logged (without the
+    address); the request stays queued with `queued_at` empty and the sweep
+    (closing.sweeps.requeue_transcripts) hands it over once the broker is back.
+    Handing it over twice is harmless: only one task can claim it."""
+    try:
+        hand_over(request_id)
+    except BrokerUnavailable as exc:
+        logger.warning("queueing transcript request %s failed (%s)", request_id, exc)
+        return False
+    return True
+
+
+def hand_over(request_id: int, *, now: datetime | None = None) -> None:
+    """`send_transcript.delay`, then note when (if it is still waiting to be sent)."""
     from closing.tasks import send_transcript
 
     try:
         send_transcript.delay(request_id)
-    except Exception:
-        logger.exception("queueing transcript request %s failed", request_id)
+    except Exception as exc:  # kombu's OperationalError, a socket error, …
+        raise BrokerUnavailable(type(exc).__name__) from exc
+    TranscriptRequest.objects.filter(pk=request_id, state=TranscriptState.QUEUED).update(
+        queued_at=now or timezone.now()
+    )
 
 
-def deliver_transcript(*, request_id: int) -> bool:
-    """Render and send one queued transcript. SMTP errors propagate (the task
-    retries); returns False when there is nothing (more) to send."""
+class RetryTranscript(Exception):
+    """Sending failed and may be tried again later (the claim was released)."""
+
+    def __init__(self, attempts: int) -> None:
+        super().__init__(f"attempt {attempts} failed")
+        self.attempts = attempts
+
+
+def claim_transcript(*, request_id: int, now: datetime | None = None) -> TranscriptRequest | None:
+    """Take the request for sending: `queued` → `sending` in one UPDATE, which
+    only one claimant can win; None when it is not (any more) waiting to be sent."""
+    now = now or timezone.now()
+    claimed = TranscriptRequest.objects.filter(pk=request_id, state=TranscriptState.QUEUED).update(
+        state=TranscriptState.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return None
+    return TranscriptRequest.objects.get(pk=request_id)
+
+
+def deliver_transcript(*, request_id: int, max_attempts: int | None = None) -> str:
+    """Claim, render and send one queued transcript, exactly once.
+
+    Returns "sent", "nothing" (another task has it or had it: a duplicate), or
+    "failed" (SMTP failed and this was the last attempt). Raises
+    RetryTranscript when SMTP failed and it may be tried again: the claim is
+    released (`queued`), so that a retry or the sweep can take it."""
     from closing.transcript import render_transcript
 
-    with transaction.atomic():
-        request = (
-            TranscriptRequest.objects.select_for_update()
-            .filter(pk=request_id, state=TranscriptState.QUEUED)
-            .first()
+    request = claim_transcript(request_id=request_id)
+    if request is None:
+        return "nothing"
+    try:
+        conversation = Conversation.objects.select_related("service").get(
+            pk=request.conversation_id
         )
-        if request is None:
-            return False
-        request.attempts += 1
-        request.save(update_fields=["attempts"])
-    conversation = Conversation.objects.select_related("service").get(pk=request.conversation_id)
-    subject, text, html = render_transcript(conversation)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[request.recipient],
-    )
-    message.attach_alternative(html, "text/html")
-    message.send()
+        subject, text, html = render_transcript(conversation)
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[request.recipient],
+        )
+        message.attach_alternative(html, "text/html")
+        message.send()
+    except (smtplib.SMTPException, OSError):
+        if max_attempts is not None and request.attempts >= max_attempts:
+            give_up_transcript(request_id=request_id)
+            return "failed"
+        # Released: the task's own retry is the next hand-over (hence queued_at).
+        TranscriptRequest.objects.filter(pk=request_id, state=TranscriptState.SENDING).update(
+            state=TranscriptState.QUEUED, claimed_at=None, queued_at=timezone.now()
+        )
+        raise RetryTranscript(request.attempts) from None
     _finish(request_id, TranscriptState.SENT, EventKind.TRANSCRIPT_SENT)
     logger.info("transcript request %s sent", request_id)
-    return True
+    return "sent"
 
 
 def give_up_transcript(*, request_id: int) -> bool:
@@ -174,7 +224,7 @@ def give_up_transcript(*, request_id: int) -> bool:
 def _finish(request_id: int, state: TranscriptState, kind: EventKind) -> bool:
     request = (
         TranscriptRequest.objects.select_for_update()
-        .filter(pk=request_id, state=TranscriptState.QUEUED)
+        .filter(pk=request_id, state__in=(TranscriptState.QUEUED, TranscriptState.SENDING))
         .first()
     )
     if request is None:

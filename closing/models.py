@@ -9,6 +9,8 @@ from conversations.models import Conversation
 
 class TranscriptState(models.TextChoices):
     QUEUED = "queued", _("queued")
+    # Claimed by one worker, which is sending it now: nobody else may.
+    SENDING = "sending", _("sending")
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed")
 
@@ -19,7 +21,15 @@ class TranscriptRequest(models.Model):
     `nonce` is the one-time token's own id: a token whose nonce is here was used.
     `recipient` is kept only until delivery ends (sent or given up), then emptied;
     `recipient_digest` (a keyed hash) is what the rate limit per address counts.
-    Deleted with the conversation by the retention purge."""
+    Deleted with the conversation by the retention purge.
+
+    Exactly once: a worker sends only after claiming the request (`queued` →
+    `sending`, one UPDATE that only one claimant wins), so a task queued twice
+    (the sweep's re-queue, a redelivery after a lost acknowledgement) sends
+    nothing the second time. `queued_at` is when the request was last handed to
+    the broker (empty: never, e.g. the broker was down); the sweep
+    (closing.sweeps.requeue_transcripts) hands it over again. `claimed_at` is
+    when the current claim was taken."""
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="transcript_requests"
@@ -33,6 +43,8 @@ class TranscriptRequest(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -1,9 +1,15 @@
 """The idle sweep: an active conversation in which nobody has written for
 CONVERSATION_IDLE_FLAG_MINUTES is flagged to its professional, once per idle
-stretch. (Abandonment of waiting conversations is conversations.sweeps.)"""
+stretch. (Abandonment of waiting conversations is conversations.sweeps.)
+
+The transcript sweep: a transcript request that never reached the broker (it
+was down when the resident asked) or whose task was lost (a broker restarted
+without its data) is handed over again; a claim whose worker died while sending
+is given up rather than sent again (the e-mail may have gone: never twice)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -14,6 +20,17 @@ from django.utils import timezone
 from conversations.actions.lifecycle import flag_idle
 from conversations.models import Conversation, ConversationStatus, Message
 from conversations.sweeps import each
+
+logger = logging.getLogger(__name__)
+
+# A request created this recently is being handed over by its own request: leave it.
+TRANSCRIPT_REQUEUE_GRACE_SECONDS = 30
+# A request handed over this long ago and still not taken was lost by the broker
+# (longer than the longest retry delay, 8 min, so a retry waiting is not doubled).
+TRANSCRIPT_REQUEUE_MINUTES = 15
+# A claim this old belongs to a worker that died while sending (far beyond
+# EMAIL_TIMEOUT): whether the e-mail went is unknown, so it is not sent again.
+TRANSCRIPT_CLAIM_STALE_MINUTES = 30
 
 
 def idle_conversation_ids(*, now: datetime) -> list[int]:
@@ -49,3 +66,42 @@ def flag_idle_conversations(*, now: datetime | None = None) -> int:
         lambda pk: flag_idle(conversation_id=pk, idle_since=cutoff, now=now),
         what="flagging an idle conversation",
     )
+
+
+def requeue_transcripts(*, now: datetime | None = None) -> int:
+    """Hand unsent transcript requests to the broker again; returns how many.
+    Stops at the first failure (the broker is still down: the next round tries
+    again). Safe to run any number of times: a request queued twice is sent once."""
+    from closing import actions
+    from closing.models import TranscriptRequest, TranscriptState
+
+    now = now or timezone.now()
+    stale = TranscriptRequest.objects.filter(
+        state=TranscriptState.SENDING,
+        claimed_at__lt=now - timedelta(minutes=TRANSCRIPT_CLAIM_STALE_MINUTES),
+    ).values_list("pk", flat=True)
+    for pk in list(stale):
+        actions.give_up_transcript(request_id=pk)
+    due = (
+        TranscriptRequest.objects.filter(state=TranscriptState.QUEUED)
+        .filter(
+            Q(
+                queued_at__isnull=True,
+                created_at__lte=now - timedelta(seconds=TRANSCRIPT_REQUEUE_GRACE_SECONDS),
+            )
+            | Q(queued_at__lte=now - timedelta(minutes=TRANSCRIPT_REQUEUE_MINUTES))
+        )
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)
+    )
+    handed = 0
+    for pk in list(due):
+        try:
+            actions.hand_over(pk, now=now)
+        except actions.BrokerUnavailable as exc:
+            logger.warning("re-queueing transcript requests failed (%s); next round", exc)
+            break
+        handed += 1
+    if handed:
+        logger.info("re-queued %d transcript requests", handed)
+    return handed

@@ -361,9 +361,10 @@ def test_only_the_assigned_professional_may_send(identified, service, settings):
     service.professionals.add(colleague)
     response = upload(staff_browser(colleague), PDF, "a.pdf", url=staff_upload_url(identified))
     assert error_code(response) == "not_assigned"
+    # Not in the service: what a missing conversation gets (ids cannot be probed).
     outsider = UserFactory()
     response = upload(staff_browser(outsider), PDF, "a.pdf", url=staff_upload_url(identified))
-    assert error_code(response) == "not_assigned"
+    assert error_code(response) == "not_found"
     no_mfa = UserFactory(totp=False)
     response = upload(staff_browser(no_mfa), PDF, "a.pdf", url=staff_upload_url(identified))
     # The staff middleware sends them to set up TOTP first; the view refuses too.

@@ -94,10 +94,18 @@ class Servers:
     log_dir: Path
     servers: list[Server] = field(default_factory=list)
 
-    def start(self, healthz_host: str = "127.0.0.1") -> Server:
-        port = free_port()
+    def start(
+        self,
+        healthz_host: str = "127.0.0.1",
+        *,
+        port: int | None = None,
+        daphne_args: tuple[str, ...] = (),
+    ) -> Server:
+        """Start one daphne process (on `port`, e.g. again after a kill, or a free
+        one) with extra daphne options such as `--ping-interval`."""
+        port = port or free_port()
         log_path = self.log_dir / f"daphne-{port}.log"
-        with open(log_path, "wb") as log:
+        with open(log_path, "ab") as log:
             process = subprocess.Popen(
                 [
                     sys.executable,
@@ -107,6 +115,7 @@ class Servers:
                     "0",
                     "-e",
                     f"tcp:port={port}:interface=127.0.0.1",
+                    *daphne_args,
                     "chatservice.asgi:application",
                 ],
                 cwd=ROOT,

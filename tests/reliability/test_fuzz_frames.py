@@ -20,13 +20,13 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from conversations import actions, frames
+from conversations import actions
 from conversations.models import Conversation, Message
 from customers.consumers import ResidentConsumer
 from staff.consumers import StaffConsumer
 from tests.conftest import Socket, resident_cookie, staff_cookie
+from tests.conversations.test_frames import ALL_SERVER_FRAMES
 from tests.factories import ConversationFactory, ServiceFactory, UserFactory
-from video.frames import VIDEO_FRAMES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,7 +78,7 @@ RAW = st.one_of(
         ]
     ),
 )
-KNOWN = {f.model_fields["type"].default for f in frames.SERVER_FRAMES + VIDEO_FRAMES}
+KNOWN = {f.model_fields["type"].default for f in ALL_SERVER_FRAMES}
 
 
 def type_names(types) -> list[str]:
