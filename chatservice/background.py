@@ -56,6 +56,7 @@ def jobs() -> list[Job]:
     from conversations import sweeps
     from conversations.actions import connections as resident_connections
     from identity import actions as identity_actions
+    from notify import sweeps as notify_sweeps
     from staff import actions as staff_actions
     from video import actions as video_actions
 
@@ -109,6 +110,11 @@ def jobs() -> list[Job]:
                 "flag idle conversations",
                 lambda now: closing_sweeps.flag_idle_conversations(now=now),
                 max(sweep, 60.0),
+            ),
+            Job(
+                "text messages after a disconnect",
+                lambda now: notify_sweeps.notify_after_disconnect(now=now),
+                sweep,
             ),
             Job(
                 "retention purge",

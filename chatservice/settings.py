@@ -105,6 +105,7 @@ LOCAL_APPS = [
     "identity",
     "attachments",
     "video",
+    "callbacks",
     "surveys",
     "closing",
     "reports",
@@ -112,6 +113,7 @@ LOCAL_APPS = [
     "staff",
     "privacy",
     "crisis",
+    "notify",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -496,6 +498,10 @@ if IDENTITY_PROVIDER not in IDENTITY_PROVIDERS:
 # A professional's identification request (the resident's link) expires after this long.
 IDENTIFICATION_REQUEST_MINUTES = env.int("IDENTIFICATION_REQUEST_MINUTES", default=10)
 
+# --- Call-backs (callbacks/) -------------------------------------------------------
+# After this many calls nobody answered, a call-back closes as not reached.
+CALLBACK_MAX_ATTEMPTS = env.int("CALLBACK_MAX_ATTEMPTS", default=3)
+
 # --- Video calls (video/) ----------------------------------------------------------
 # How long the resident has to allow a requested call.
 VIDEO_ANSWER_SECONDS = env.int("VIDEO_ANSWER_SECONDS", default=120)
@@ -708,6 +714,43 @@ CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="/var/run/clamav/clamd.ctl")
 CLAMD_HOST = env.str("CLAMD_HOST", default="")
 CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
 CLAMD_TIMEOUT_SECONDS = env.float("CLAMD_TIMEOUT_SECONDS", default=30)
+
+# --- Text messages (notify/; docs/deployment.md, "Text messages") ----------------
+# "Text me when it's my turn". The gateway: "console" (prints the message with the
+# number masked; development only), "http" (SMS_HTTP_URL), "off" (the intake does
+# not offer it), or the dotted path of a class implementing notify.gateways.SmsGateway.
+SMS_BACKEND = env.str("SMS_BACKEND", default="off" if PRODUCTION else "console")
+if SMS_BACKEND == "":
+    SMS_BACKEND = "off"
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_USERNAME = env.str("SMS_HTTP_USERNAME", default="")
+SMS_HTTP_PASSWORD = env.str("SMS_HTTP_PASSWORD", default="")
+SMS_HTTP_TIMEOUT_SECONDS = env.float("SMS_HTTP_TIMEOUT_SECONDS", default=10)
+# The sender the phone shows (an alphanumeric sender: at most 11 letters and digits).
+SMS_SENDER = env.str("SMS_SENDER", default="Chat")
+# Text messages per phone number per day, over all conversations (a keyed hash counts).
+SMS_MAX_PER_NUMBER_PER_DAY = env.int("SMS_MAX_PER_NUMBER_PER_DAY", default=6)
+# Where residents reach this service (the link back in a text message).
+PUBLIC_BASE_URL = env.str(
+    "PUBLIC_BASE_URL", default="" if PRODUCTION else "http://127.0.0.1:8000"
+).rstrip("/")
+if PRODUCTION and SMS_BACKEND == "console":
+    raise environ.ImproperlyConfigured(
+        "SMS_BACKEND=console only prints the messages: not when CHATSERVICE_ENV=production "
+        "(http, or off)."
+    )
+if SMS_BACKEND == "http":
+    if not SMS_HTTP_URL:
+        raise environ.ImproperlyConfigured("SMS_BACKEND=http needs SMS_HTTP_URL.")
+    if PRODUCTION:
+        required_in_production("PUBLIC_BASE_URL")
+        for _name in ("SMS_HTTP_URL", "PUBLIC_BASE_URL"):
+            if not env.str(_name).startswith("https://"):
+                raise environ.ImproperlyConfigured(f"{_name} must be an https:// address.")
+CELERY_BEAT_SCHEDULE["notify-after-disconnect"] = {
+    "task": "notify.tasks.notify_after_disconnect",
+    "schedule": float(SWEEP_INTERVAL_SECONDS),
+}
 
 # --- Operations: metrics and shutdown (docs/deployment.md) ----------------------
 # /metrics answers requests from these addresses (networks: 10.0.0.0/8) or with

@@ -35,6 +35,8 @@ urlpatterns += i18n_patterns(
     # After the conversation: the end screen (inside the chat panel) and the survey.
     path("widget/after-chat/", include("closing.urls")),
     path("survey/", include("surveys.urls")),
+    # Call-back instead of waiting, and contact requests while a service is closed.
+    path("", include("callbacks.urls")),
     path("", include("customers.urls")),
     prefix_default_language=False,
 )

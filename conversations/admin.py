@@ -78,6 +78,8 @@ class ServiceAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        # callbacks app: "call me back instead", contact requests while closed.
+        (_("Call-backs"), {"fields": ["callback_after_minutes", "contact_requests"]}),
     ]
 
 

@@ -29,6 +29,8 @@ SERVICES: list[dict[str, Any]] = [
         "description_sv": "Handledning i frågor om utkomst, boende och vardag.",
         "description_fi": "Ohjausta toimeentuloon, asumiseen ja arkeen liittyvissä asioissa.",
         "description_en": "Guidance on income, housing and everyday life.",
+        # Low, so that the demo's first waiting resident is offered a call-back.
+        "callback_after_minutes": 2,
         "hours": {day: [ALL_DAY] for day in range(7)},
     },
     {
@@ -43,6 +45,12 @@ SERVICES: list[dict[str, Any]] = [
         "closed_info_sv": "Ring familjecentrets rådgivning vardagar 8–16, tfn 06 218 0000.",
         "closed_info_fi": "Soita perhekeskuksen neuvontaan arkisin 8–16, puh. 06 218 0000.",
         "closed_info_en": "Call the family centre's advice line on weekdays 8–16, tel. 06 218 0000.",
+        # Closed in the evenings and at weekends: residents may leave a contact request.
+        "contact_requests": True,
+        # Bilingual staff: a conversation waits for a professional who speaks its
+        # language for five minutes, then anyone may take it.
+        "language_strict": True,
+        "language_fallback_minutes": 5,
         "hours": {day: [OFFICE] for day in range(5)},
     },
 ]

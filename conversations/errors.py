@@ -11,6 +11,10 @@ MESSAGES = {
     "conversation_closed": _("This conversation has ended."),
     "already_claimed": _("A colleague already took this conversation."),
     "not_member": _("You do not work in this service."),
+    "language_reserved": _(
+        "This conversation is offered first to professionals who speak its language. "
+        "It is offered to everyone after the service's fallback wait."
+    ),
     "not_assigned": _("This conversation is not assigned to you."),
     "limit_reached": _("You already have as many active chats as you can take."),
     "invalid_transfer": _("This conversation cannot be transferred there."),

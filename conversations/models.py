@@ -245,6 +245,8 @@ class SystemCloseCode(models.TextChoices):
 
     ABANDONED = "abandoned", _("resident left before being served")
     SERVICE_CLOSED = "service_closed", _("service closed")
+    # A call-back nobody reached in CALLBACK_MAX_ATTEMPTS tries (callbacks app).
+    NOT_REACHED = "not_reached", _("call-back: not reached")
 
 
 class IdentificationState(models.TextChoices):
@@ -564,6 +566,7 @@ class StatisticOutcome(models.TextChoices):
     HANDLED = "handled", _("handled by a professional")
     ABANDONED = "abandoned", _("left before being served")
     SERVICE_CLOSED = "service_closed", _("service closed before being served")
+    NOT_REACHED = "not_reached", _("call-back: not reached")
 
 
 class ConversationStatistic(models.Model):
@@ -602,6 +605,11 @@ class ConversationStatistic(models.Model):
     transfers = models.PositiveSmallIntegerField(_("transfers"), default=0)
     identified = models.BooleanField(_("identified"), default=False)
     video = models.BooleanField(_("video call"), default=False)
+    # A call-back (its source: queue or closed) and how many calls it took.
+    callback = models.CharField(
+        _("call-back"), max_length=10, choices=CallbackSource.choices, blank=True
+    )
+    callback_attempts = models.PositiveSmallIntegerField(_("call-back attempts"), default=0)
     # Set once when the resident answers the survey (the answers are kept apart,
     # surveys.SurveyResponse, without any link to the conversation).
     survey_answered = models.BooleanField(_("survey answered"), default=False)

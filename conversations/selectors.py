@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.contrib.sessions.backends.base import SessionBase
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,12 +68,17 @@ def conversation_for_staff(*, user, conversation_id: int) -> Conversation | None
     )
 
 
+# The queue's order: a conversation with a crisis flag first (the earliest flag
+# first, crisis app), then by arrival.
+QUEUE_ORDER = (F("crisis_at").asc(nulls_last=True), "created_at", "id")
+
+
 def waiting_conversations(*, service_ids: Iterable[int]) -> list[Conversation]:
-    """The queue of the given services, oldest first, in one query."""
+    """The queue of the given services in queue order, in one query."""
     return list(
         Conversation.objects.filter(
             service_id__in=list(service_ids), status=ConversationStatus.WAITING
-        ).order_by("created_at", "id")
+        ).order_by(*QUEUE_ORDER)
     )
 
 
@@ -91,19 +96,30 @@ def active_count_for_staff(*, user) -> int:
 
 # Residents whose page is gone (no open socket) keep their place for a grace
 # period, but other residents' positions and wait estimates do not count them.
-PRESENT = Q(resident_disconnected_at__isnull=True)
+# A call-back waits without its resident's page (callbacks app): it always counts.
+PRESENT = Q(resident_disconnected_at__isnull=True) | ~Q(callback_source="")
 
 
 def waiting_ids(*, service_id: int) -> list[int]:
-    """The order of one service's queue, oldest first, without residents who are
+    """The order of one service's queue (QUEUE_ORDER), without residents who are
     disconnected (conversations.actions.connections)."""
     return list(
         Conversation.objects.filter(
             PRESENT, service_id=service_id, status=ConversationStatus.WAITING
         )
-        .order_by("created_at", "id")
+        .order_by(*QUEUE_ORDER)
         .values_list("id", flat=True)
     )
+
+
+def _ahead_of(conversation: Conversation) -> Q:
+    """The conversations before this one in QUEUE_ORDER."""
+    earlier = Q(created_at__lt=conversation.created_at) | Q(
+        created_at=conversation.created_at, id__lt=conversation.pk
+    )
+    if conversation.crisis_at is None:
+        return Q(crisis_at__isnull=False) | (Q(crisis_at__isnull=True) & earlier)
+    return Q(crisis_at__lt=conversation.crisis_at) | (Q(crisis_at=conversation.crisis_at) & earlier)
 
 
 def queue_position(*, conversation: Conversation) -> int | None:
@@ -113,10 +129,7 @@ def queue_position(*, conversation: Conversation) -> int | None:
         return None
     ahead = Conversation.objects.filter(
         PRESENT, service_id=conversation.service_id, status=ConversationStatus.WAITING
-    ).filter(
-        Q(created_at__lt=conversation.created_at)
-        | Q(created_at=conversation.created_at, id__lt=conversation.pk)
-    )
+    ).filter(_ahead_of(conversation))
     return ahead.count() + 1
 
 

@@ -5,3 +5,7 @@ from django.dispatch import Signal
 
 # kwargs: conversation_id
 conversation_closed = Signal()
+
+# kwargs: conversation_id. A professional took a waiting conversation (also again
+# after a transfer back to a queue).
+conversation_claimed = Signal()

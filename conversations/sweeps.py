@@ -49,7 +49,8 @@ def ghost_conversation_ids(*, now: datetime | None = None) -> list[int]:
     """Waiting conversations whose resident is gone past the grace period."""
     cutoff = connection_actions.gone_before(now)
     return list(
-        Conversation.objects.filter(status=ConversationStatus.WAITING)
+        # A call-back needs no open page: the resident waits for the phone.
+        Conversation.objects.filter(status=ConversationStatus.WAITING, callback_source="")
         .filter(
             Q(resident_disconnected_at__lte=cutoff)
             | Q(
@@ -88,8 +89,10 @@ def close_waiting_in_closed_services(*, now: datetime | None = None) -> int:
         for s in services_with_hours()
         if not hours.is_open(s, now) and not hours.is_open(s, now - grace)
     ]
+    # Call-backs stay: contact requests are left while closed on purpose, and a
+    # resident who asked to be called back is called when the service opens.
     ids = Conversation.objects.filter(
-        service_id__in=closed_services, status=ConversationStatus.WAITING
+        service_id__in=closed_services, status=ConversationStatus.WAITING, callback_source=""
     ).values_list("id", flat=True)
     return each(
         list(ids),

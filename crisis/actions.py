@@ -15,10 +15,12 @@ from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.utils import timezone
 
+from conversations import realtime
 from conversations.actions import announce, record
-from conversations.models import ActorKind, Conversation, ConversationStatus, EventKind
+from conversations.models import ActorKind, Conversation, ConversationStatus, EventKind, Message
 from crisis import selectors
 from crisis.errors import CrisisError
+from crisis.events import CrisisFound
 from crisis.matching import Match, find
 
 
@@ -26,12 +28,20 @@ def match(text: str) -> Match | None:
     return find(text, selectors.phrases())
 
 
-def flag(
+def _locked(conversation_id: int) -> Conversation:
+    return (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("assigned_to")
+        .get(pk=conversation_id)
+    )
+
+
+def _flag(
     conversation: Conversation, found: Match, *, source: str, seq: int | None, now: datetime
 ) -> None:
-    """Inside the caller's transaction, with the conversation row locked: the
-    timeline row, the flag (the first phrase found stays shown until cleared) and,
-    after the commit, the change and the new queue order."""
+    """With the conversation row locked: the timeline row, the flag (the first
+    phrase found stays shown until cleared) and, after the commit, the change, the
+    new queue order and the match to the conversation's sockets."""
     event = record(
         conversation,
         EventKind.CRISIS_MATCHED,
@@ -49,24 +59,42 @@ def flag(
         conversation.crisis_phrase = found.phrase
         conversation.save(update_fields=["crisis_at", "crisis_phrase"])
     announce(conversation, event)
+    realtime.publish(CrisisFound(conversation=conversation.pk, **event.payload))
 
 
-def check_message(
-    *, conversation_id: int, seq: int, body: str, now: datetime | None = None
-) -> bool:
-    """A resident's stored message: flag the conversation when it holds a phrase."""
-    found = match(body)
-    if found is None:
+@transaction.atomic
+def check_intake(*, conversation_id: int, now: datetime | None = None) -> bool:
+    """The matter a resident gave at the intake: flag the new conversation when it
+    holds a phrase (it then waits at the front of its queue)."""
+    conversation = _locked(conversation_id)
+    found = match(conversation.matter)
+    if found is None or conversation.status == ConversationStatus.CLOSED:
         return False
-    with transaction.atomic():
-        conversation = (
-            Conversation.objects.select_for_update(of=("self",))
-            .select_related("assigned_to")
-            .get(pk=conversation_id)
-        )
-        if conversation.status == ConversationStatus.CLOSED:
-            return False
-        flag(conversation, found, source="message", seq=seq, now=now or timezone.now())
+    _flag(conversation, found, source="intake", seq=None, now=now or timezone.now())
+    return True
+
+
+@transaction.atomic
+def check_message(*, conversation_id: int, client_id: str, now: datetime | None = None) -> bool:
+    """A resident's stored message (found by its client id; the text as stored,
+    identity codes masked): flag the conversation when it holds a phrase. A resend
+    of the same message flags nothing more."""
+    conversation = _locked(conversation_id)
+    message = (
+        Message.objects.filter(conversation=conversation, client_id=client_id)
+        .only("seq", "body", "author_kind")
+        .first()
+    )
+    if (
+        message is None
+        or message.author_kind != ActorKind.RESIDENT
+        or conversation.status == ConversationStatus.CLOSED
+    ):
+        return False
+    found = match(message.body)
+    if found is None or selectors.already_flagged(conversation_id=conversation_id, seq=message.seq):
+        return False
+    _flag(conversation, found, source="message", seq=message.seq, now=now or timezone.now())
     return True
 
 
@@ -76,11 +104,7 @@ def clear(
 ) -> Conversation:
     """A professional who may see the conversation clears the flag (a false
     positive, or handled): it takes its ordinary place in the queue again."""
-    conversation = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("assigned_to")
-        .get(pk=conversation_id)
-    )
+    conversation = _locked(conversation_id)
     if conversation.crisis_at is None:
         raise CrisisError("not_flagged")
     conversation.crisis_at = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from conversations.models import ConversationEvent, EventKind
 from crisis.matching import Phrase
 from crisis.models import CrisisLine, CrisisPhrase
 
@@ -27,6 +28,14 @@ def phrases() -> tuple[Phrase, ...]:
     return _cache[1]
 
 
+def cached_phrases() -> tuple[Phrase, ...] | None:
+    """The phrases if this process read them recently, else None (then read them
+    with `phrases()` in the database thread): lets a socket look without a query."""
+    if _cache is None or time.monotonic() - _cache[0] > PHRASES_TTL_SECONDS:
+        return None
+    return _cache[1]
+
+
 def forget_phrases() -> None:
     """After the administrator changed them (this process reads them anew)."""
     global _cache
@@ -43,4 +52,33 @@ def lines(*, language: str) -> list[dict[str, str]]:
             "hours": line.hours(language),
         }
         for line in CrisisLine.objects.filter(is_active=True)
+    ]
+
+
+def already_flagged(*, conversation_id: int, seq: int) -> bool:
+    return ConversationEvent.objects.filter(
+        conversation_id=conversation_id, kind=EventKind.CRISIS_MATCHED, payload__seq=seq
+    ).exists()
+
+
+def matches(*, conversation_id: int) -> list[dict]:
+    """Where phrases were found in this conversation, for the professional's pane
+    to highlight: the source (`intake`: the matter, `message`: the message `seq`),
+    the phrase and the span in that text. Only since the flag was last cleared."""
+    cleared = (
+        ConversationEvent.objects.filter(
+            conversation_id=conversation_id, kind=EventKind.CRISIS_CLEARED
+        )
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    found = ConversationEvent.objects.filter(
+        conversation_id=conversation_id, kind=EventKind.CRISIS_MATCHED
+    )
+    if cleared is not None:
+        found = found.filter(id__gt=cleared)
+    return [
+        {key: event.payload.get(key) for key in ("source", "seq", "phrase", "start", "end")}
+        for event in found.order_by("id")
     ]

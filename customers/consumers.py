@@ -10,6 +10,7 @@ from channels.db import database_sync_to_async
 from django.utils import translation
 
 from attachments.selectors import infos_by_seq
+from callbacks.sockets import ResidentCallbacks
 from conversations import actions, connections, frames, realtime, selectors
 from conversations.connections import CONNECTION_CHANGES
 from conversations.consumers import CLOSE_NO_CONVERSATION, ChatConsumer, handles
@@ -23,6 +24,7 @@ from conversations.protocol import (
     frame_adapter,
 )
 from conversations.queueing import PositionFeed
+from crisis.sockets import ResidentCrisis
 from customers.selectors import resident_state
 from identity import hetu
 from identity.selectors import resident_message
@@ -34,7 +36,7 @@ FRAME_TYPES = RESIDENT_FRAME_TYPES + RESIDENT_VIDEO_FRAMES
 # resident is connected and whether the chat is idle are the professional's to
 # see; identification and video have frames of their own.
 NOT_FOR_THE_RESIDENT = CONNECTION_CHANGES | {EventKind.IDLE_FLAGGED}
-OWN_FRAMES = ("identification_", "video_")
+OWN_FRAMES = ("identification_", "video_", "crisis_")
 
 
 @database_sync_to_async
@@ -46,7 +48,7 @@ def _state_for_session(session) -> dict[str, Any] | None:
         return resident_state(conversation=conversation)
 
 
-class ResidentConsumer(ResidentVideo, ChatConsumer):
+class ResidentConsumer(ResidentCallbacks, ResidentCrisis, ResidentVideo, ChatConsumer):
     attachment_lookup = staticmethod(infos_by_seq)
     inbound = frame_adapter(FRAME_TYPES)
     frame_types = FRAME_TYPES
@@ -74,6 +76,7 @@ class ResidentConsumer(ResidentVideo, ChatConsumer):
             frames.ResidentHello(conversation=frames.ResidentConversation(**state))
         )
         await self.send_open_call(self.conversation_id)
+        await self.send_callback_state(self.conversation_id)
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "conversation_id"):
@@ -124,6 +127,8 @@ class ResidentConsumer(ResidentVideo, ChatConsumer):
         )
 
     async def queue_changed(self, event: dict[str, Any]) -> None:
+        """The queue's order changed: this resident's place, at most once a
+        second (conversations.queueing)."""
         if event["service"] != self.service_id or self.status != ConversationStatus.WAITING:
             return
         await self.positions.changed(event["service"], event["revision"])

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from conversations import limits
 from identity import hetu
+from notify.gateways import sms_enabled
 
 if TYPE_CHECKING:  # a development dependency: types only
     from django_stubs_ext import StrOrPromise
@@ -83,6 +84,18 @@ class IntakeForm(forms.Form):
                 raise TypeError(f"Intake field {name!r} must be a ResidentTextField.")
             # Errors are announced with the field: aria-describedby is set in the template.
             field.widget.attrs.setdefault("aria-describedby", f"{name}-help {name}-errors")
+        if sms_enabled():
+            # "Text me when it's my turn" (notify app): a tick box, no text to check,
+            # so added after the check; offered only when a gateway is configured.
+            self.fields["sms_wanted"] = forms.BooleanField(
+                label=_("Send me a text message when a professional is ready"),
+                required=False,
+                help_text=_(
+                    "To the phone number above, only if your chat is not open at that "
+                    "moment: the name of the service and a link back to the chat."
+                ),
+                widget=forms.CheckboxInput(attrs={"aria-describedby": "sms_wanted-help"}),
+            )
 
     @property
     def identity_codes_masked(self) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from conversations import hours, selectors
+from conversations import hours, languages, selectors
 from conversations.models import ActorKind, Conversation, Service, Weekday
 from identity.selectors import resident_identification
 
@@ -91,11 +91,16 @@ def _week(service: Service) -> list[tuple[str, str]]:
 def chat_page_state(*, conversation: Conversation) -> dict[str, Any]:
     """Everything the chat page shows before its socket connects."""
     state = resident_state(conversation=conversation)
-    pace = selectors.minutes_per_position(service_ids=[conversation.service_id])
-    state["estimated_wait"] = selectors.estimated_wait_minutes(
-        position=state["position"], minutes_per_position=pace[conversation.service_id]
+    # The service's pace, slower for a language few of the available professionals speak.
+    pace = selectors.minutes_per_position(service_ids=[conversation.service_id])[
+        conversation.service_id
+    ] * languages.wait_factor(
+        languages.available_languages(service=conversation.service), conversation.language
     )
-    state["minutes_per_position"] = pace[conversation.service_id]
+    state["estimated_wait"] = selectors.estimated_wait_minutes(
+        position=state["position"], minutes_per_position=pace
+    )
+    state["minutes_per_position"] = pace
     state["max_wait_minutes"] = conversation.service.max_wait_minutes
     state["messages"] = selectors.messages_after(
         conversation_id=conversation.pk, after_seq=0, limit=10_000

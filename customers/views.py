@@ -18,6 +18,7 @@ from conversations import hours, selectors
 from conversations.consumers import CLOSE_NO_CONVERSATION
 from conversations.errors import DomainError
 from conversations.limits import page_limits
+from crisis import selectors as crisis_selectors
 from customers import actions, ratelimit
 from customers.forms import IntakeForm
 from customers.models import ChatbotTopic
@@ -105,6 +106,8 @@ def intake(request, slug):
                 )
             except DomainError as exc:
                 form.add_error(None, exc.message)
+                # Refused like an invalid form (a 200 would read as accepted).
+                status = 409 if exc.code in ("service_unavailable", "service_closed") else 400
             else:
                 ratelimit.record(scope="intake", key=address, window_seconds=window)
                 if form.identity_codes_masked:
@@ -156,7 +159,15 @@ def chat(request):
     return render(
         request,
         "customers/widget/chat.html",
-        {"conversation": conversation, "state": state, "config": config},
+        {
+            "conversation": conversation,
+            "state": state,
+            "config": config,
+            "crisis": {
+                "show": conversation.crisis_at is not None,
+                "lines": crisis_selectors.lines(language=get_language()),
+            },
+        },
     )
 
 
@@ -175,6 +186,15 @@ def end(request):
         )
         # Ask the browser to drop this origin's storage and cache as well.
         response["Clear-Site-Data"] = '"cache", "storage"'
+        # And its cookies: the session's goes with flush(); the CSRF token's too.
+        # (Not "cookies" in Clear-Site-Data: that would clear the whole site's,
+        # the county's own pages' included.)
+        response.delete_cookie(
+            settings.CSRF_COOKIE_NAME,
+            path=settings.CSRF_COOKIE_PATH,
+            domain=settings.CSRF_COOKIE_DOMAIN,
+            samesite=settings.CSRF_COOKIE_SAMESITE,
+        )
         return response
     return render(
         request,

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from conversations.models import (
+    CallbackSource,
     Conversation,
     ConversationStatistic,
     ConversationStatus,
@@ -81,7 +82,27 @@ def _statistic_aggregates() -> dict[str, Any]:
         "identified": Count("id", filter=handled & Q(identified=True)),
         "video": Count("id", filter=handled & Q(video=True)),
         "answered": Count("id", filter=handled & Q(survey_answered=True)),
+        **_callback_aggregates(),
     }
+
+
+def _callback_aggregates() -> dict[str, Any]:
+    """Call-backs asked for while waiting and contact requests left while closed:
+    how many, how many were reached (a professional handled them) and how many
+    not after the last attempt, and the calls made."""
+    figures: dict[str, Any] = {}
+    for name, source in (
+        ("callbacks", CallbackSource.QUEUE),
+        ("contact_requests", CallbackSource.CLOSED),
+    ):
+        kind = Q(callback=source)
+        figures[name] = Count("id", filter=kind)
+        figures[f"{name}_reached"] = Count("id", filter=kind & Q(outcome=StatisticOutcome.HANDLED))
+        figures[f"{name}_not_reached"] = Count(
+            "id", filter=kind & Q(outcome=StatisticOutcome.NOT_REACHED)
+        )
+    figures["callback_calls"] = Sum("callback_attempts")
+    return figures
 
 
 def _response_aggregates() -> dict[str, Any]:
@@ -124,6 +145,12 @@ def _figures(stats: dict | None, still_open: int, responses: dict | None) -> dic
         "handled": handled,
         "abandoned": s.get("abandoned", 0),
         "service_closed": s.get("service_closed", 0),
+        **{
+            f"{name}{part}": s.get(f"{name}{part}", 0)
+            for name in ("callbacks", "contact_requests")
+            for part in ("", "_reached", "_not_reached")
+        },
+        "callback_calls": s.get("callback_calls") or 0,
         "still_open": still_open,
         "identification_rate": _share(s.get("identified", 0), handled),
         "video_rate": _share(s.get("video", 0), handled),

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -93,6 +94,12 @@ def close_with_reason(
     return actions.close_by_professional(
         conversation_id=conversation_id, professional=professional, reason=reason_code
     )
+
+
+def set_languages(*, user: User, languages: list[str]) -> None:
+    """The languages the professional serves in (codes of settings.LANGUAGES)."""
+    user.languages = [code for code, _name in settings.LANGUAGES if code in set(languages)]
+    user.save(update_fields=["languages"])
 
 
 def set_presence(*, user: User, presence: Presence) -> None:

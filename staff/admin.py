@@ -61,7 +61,10 @@ class StaffUserAdmin(UserAdmin):
     inlines = [ServiceMembershipInline]
     fieldsets = (
         *(UserAdmin.fieldsets or ()),
-        (_("Professional"), {"fields": ["max_active_chats", "is_supervisor", "presence"]}),
+        (
+            _("Professional"),
+            {"fields": ["max_active_chats", "is_supervisor", "presence", "languages"]},
+        ),
     )
 
     def save_model(self, request, obj, form, change):

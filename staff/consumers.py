@@ -8,6 +8,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 
 from attachments.selectors import infos_by_seq
+from callbacks.protocol import STAFF_CALLBACK_FRAMES
+from callbacks.sockets import StaffCallbacks
 from conversations import actions, frames, realtime, selectors
 from conversations.clientaddr import client_address_from_scope
 from conversations.consumers import CLOSE_UNAUTHENTICATED, ChatConsumer, handles
@@ -29,6 +31,8 @@ from conversations.protocol import (
     SyncRequest,
     frame_adapter,
 )
+from crisis.protocol import STAFF_CRISIS_FRAMES
+from crisis.sockets import StaffCrisis
 from identity import hetu
 from identity.actions import request_identification, reveal_hetu
 from staff import actions as staff_actions
@@ -39,7 +43,7 @@ from staff.sockets import track_staff, untrack_staff
 from video.protocol import STAFF_VIDEO_FRAMES
 from video.sockets import StaffVideo
 
-FRAME_TYPES = STAFF_FRAME_TYPES + STAFF_VIDEO_FRAMES
+FRAME_TYPES = STAFF_FRAME_TYPES + STAFF_VIDEO_FRAMES + STAFF_CRISIS_FRAMES + STAFF_CALLBACK_FRAMES
 
 
 @database_sync_to_async
@@ -47,7 +51,7 @@ def _can_read(user, conversation_id: int) -> bool:
     return selectors.conversation_for_staff(user=user, conversation_id=conversation_id) is not None
 
 
-class StaffConsumer(StaffVideo, ChatConsumer):
+class StaffConsumer(StaffCallbacks, StaffCrisis, StaffVideo, ChatConsumer):
     attachment_lookup = staticmethod(infos_by_seq)
     inbound = frame_adapter(FRAME_TYPES)
     frame_types = FRAME_TYPES
@@ -142,6 +146,7 @@ class StaffConsumer(StaffVideo, ChatConsumer):
             raise ProtocolError("not_found")
         await self.send_frame(frames.ConversationDetail(**detail))
         await self.send_open_call(conversation_id)
+        await self.send_crisis_matches(conversation_id)
 
     @handles(ConversationClaim, Access.READER)
     async def on_conversation_claim(self, frame: ConversationClaim, conversation_id: int) -> None:

@@ -28,6 +28,8 @@ PROFESSIONALS = [
     ),
 ]
 ADMIN = ("admin@example.org", "Admin", "demo-admin-2026", "ADMINDEMOADMINDEMOADMINDEMOADMIN")
+# The languages each serves in (language-aware routing; their profile page changes it).
+LANGUAGES = {"anna@example.org": ["sv", "fi"], "bertil@example.org": ["fi", "en"]}
 
 CLOSE_REASONS = [
     ("guidance-given", "Handledning given", "Ohjausta annettu", "Guidance given"),
@@ -103,6 +105,8 @@ def seed_staff(services: dict[str, Service]) -> list[str]:
     lines = []
     for email, name, password, secret, slugs, supervisor in PROFESSIONALS:
         user = _user(email, name, password, secret, superuser=False, supervisor=supervisor)
+        user.languages = LANGUAGES.get(email, [])
+        user.save(update_fields=["languages"])
         for slug in slugs:
             services[slug].professionals.add(user)
         role = "supervisor" if supervisor else "professional"

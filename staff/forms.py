@@ -7,6 +7,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, validate_totp_code
 from allauth.mfa.utils import decrypt
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm, UsernameField
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
@@ -86,9 +87,38 @@ class StaffUserCreationForm(_UniqueEmail, AdminUserCreationForm):
         field_classes = {"username": UsernameField}
 
 
+class LanguagesField(forms.MultipleChoiceField):
+    """The languages a professional serves in: boxes to tick, stored as a list of codes."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Languages I serve in"))
+        kwargs.setdefault(
+            "help_text",
+            _("Residents of these languages come first in your queue. None ticked: all languages."),
+        )
+        super().__init__(
+            choices=settings.LANGUAGES,
+            widget=forms.CheckboxSelectMultiple,
+            required=False,
+            **kwargs,
+        )
+
+
 class StaffUserChangeForm(_UniqueEmail, UserChangeForm):
+    languages = LanguagesField(label=_("languages served in"))
+
     class Meta:
         model = User
         # The admin's fieldsets decide the fields shown; these are the base.
         fields = ("username", "email", "password")
         field_classes = {"username": UsernameField}
+
+
+class LanguagesForm(forms.ModelForm):
+    """The professional's own choice of languages (their profile)."""
+
+    languages = LanguagesField()
+
+    class Meta:
+        model = User
+        fields = ["languages"]

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib import auth
 from django.contrib.sessions.models import Session
 from django.db.models import (
@@ -23,7 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from conversations import connections, selectors
+from conversations import connections, languages, selectors
 from conversations.events import ConversationSummary
 from conversations.models import ActorKind, Conversation, ConversationStatus, Service
 from identity.selectors import person_fields
@@ -161,7 +162,21 @@ def dashboard_config(*, user: User) -> dict[str, Any]:
         "user_id": user.pk,
         "user_name": user.get_short_name() or user.get_username(),
         "my_services": service_ids,
-        "services": [{"id": s.pk, "name": s.name()} for s in services],
+        # Residents of these languages come first in this professional's queue
+        # (none declared: every language is theirs).
+        "my_languages": list(user.languages or []),
+        "services": [
+            {
+                "id": s.pk,
+                "name": s.name(),
+                # A strict service offers a conversation in a language this professional
+                # does not speak only after this many minutes (conversations.languages).
+                "language_fallback_minutes": (
+                    s.language_fallback_minutes if s.language_strict else None
+                ),
+            }
+            for s in services
+        ],
         # Only those who can take a conversation now (the transfer re-checks).
         "colleagues": colleagues_who_can_take(user=user, service_ids=service_ids),
         "canned_replies": [
@@ -197,7 +212,7 @@ def supervisor_figures(*, user: User, now: datetime | None = None) -> dict[str, 
     and today's totals. Constant queries whatever the volume."""
     now = now or timezone.now()
     service_ids = selectors.service_ids_for_staff(user=user)
-    services = Service.objects.filter(pk__in=service_ids).order_by("ordering", "slug")
+    services = list(Service.objects.filter(pk__in=service_ids).order_by("ordering", "slug"))
     live = {
         row["service_id"]: row
         for row in Conversation.objects.filter(service_id__in=service_ids)
@@ -220,6 +235,7 @@ def supervisor_figures(*, user: User, now: datetime | None = None) -> dict[str, 
         .values("services")
         .annotate(n=Count("id", distinct=True))
     }
+    by_language = _language_counts(service_ids=[s.pk for s in services], now=now)
     start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     today = Conversation.objects.filter(service_id__in=service_ids, created_at__gte=start_of_day)
     wait = ExpressionWrapper(F("claimed_at") - F("created_at"), output_field=DurationField())
@@ -247,6 +263,7 @@ def supervisor_figures(*, user: User, now: datetime | None = None) -> dict[str, 
             }
             for s in services
         ],
+        "languages": by_language,
         "today": {
             "started": totals["started"],
             "closed": totals["closed"],
@@ -255,6 +272,45 @@ def supervisor_figures(*, user: User, now: datetime | None = None) -> dict[str, 
             "average_handling_seconds": _seconds(totals["average_handling"]),
         },
     }
+
+
+def _language_counts(*, service_ids: list[int], now: datetime) -> list[dict[str, Any]]:
+    """Per service and language: residents waiting, and professionals available now
+    (presence and a live socket) who speak it; one who declared no language counts
+    for every language. Two queries."""
+    waiting = {
+        (row["service_id"], row["language"]): row["n"]
+        for row in Conversation.objects.filter(
+            service_id__in=service_ids, status=ConversationStatus.WAITING
+        )
+        .values("service_id", "language")
+        .annotate(n=Count("id"))
+    }
+    fresh = connections.stale_before(now)
+    declared: dict[int, list[list[str]]] = {}
+    for _user, service_id, user_languages in (
+        User.objects.filter(
+            services__in=service_ids,
+            presence=Presence.AVAILABLE,
+            pk__in=StaffConnection.objects.filter(last_seen__gte=fresh).values("user_id"),
+        )
+        .values_list("pk", "services", "languages")
+        .distinct()
+    ):
+        declared.setdefault(service_id, []).append(list(user_languages or []))
+    return [
+        {
+            "service": service_id,
+            "language": code,
+            "language_name": str(name),
+            "waiting": waiting.get((service_id, code), 0),
+            "available": sum(
+                1 for langs in declared.get(service_id, []) if languages.speaks(langs, code)
+            ),
+        }
+        for service_id in service_ids
+        for code, name in settings.LANGUAGES
+    ]
 
 
 def _seconds(value: timedelta | None) -> int | None:

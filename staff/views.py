@@ -1,12 +1,14 @@
 """The professional's pages. The work itself happens over the staff socket."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from conversations.actions import record_audit
 from conversations.consumers import CLOSE_UNAUTHENTICATED
@@ -16,6 +18,8 @@ from reports.charts import daily_chart, satisfaction_chart
 from reports.export import report_csv
 from reports.forms import ReportForm
 from reports.selectors import build_report, may_see_reports, report_services
+from staff import actions as staff_actions
+from staff.forms import LanguagesForm
 from staff.middleware import staff_session_seconds_left
 from staff.selectors import dashboard_config, supervisor_figures
 from staff.strings import dashboard_strings
@@ -57,6 +61,18 @@ def dashboard(request):
 def _supervisor(request):
     if not request.user.is_supervisor:
         raise PermissionDenied
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    """The professional's own settings: the languages they serve in."""
+    form = LanguagesForm(request.POST if request.method == "POST" else None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        staff_actions.set_languages(user=request.user, languages=form.cleaned_data["languages"])
+        messages.success(request, _("Your languages were saved."))
+        return redirect("staff:profile")
+    return render(request, "staff/profile.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @staff_required

@@ -5,7 +5,7 @@ By subdomain: `lifecycle` (create, claim, transfer, leave, close) and
 `messages` (messages, notes, read marks), `audit` (the staff audit log).
 """
 
-from conversations.actions._common import announce_change, record
+from conversations.actions._common import announce, announce_change, record
 from conversations.actions.audit import record_audit
 from conversations.actions.lifecycle import (
     claim_conversation,
@@ -21,6 +21,7 @@ from conversations.actions.messages import PostResult, add_note, mark_seen, post
 __all__ = [
     "PostResult",
     "add_note",
+    "announce",
     "announce_change",
     "claim_conversation",
     "close_by_professional",

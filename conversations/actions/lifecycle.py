@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from conversations import hours, limits, selectors
+from conversations import hours, languages, limits, selectors
 from conversations.actions._common import (
     StaffUser,
     announce,
@@ -35,7 +35,7 @@ from conversations.models import (
     StatisticOutcome,
     SystemCloseCode,
 )
-from conversations.signals import conversation_closed
+from conversations.signals import conversation_claimed, conversation_closed
 
 
 @transaction.atomic
@@ -95,6 +95,8 @@ def claim_conversation(
         )
     if not conversation.service.professionals.filter(pk=professional.pk).exists():
         raise DomainError("not_member")
+    if not languages.offered_to(conversation, professional):
+        raise DomainError("language_reserved")
     if max_active is not None and selectors.active_count_for_staff(user=professional) >= max_active:
         raise DomainError("limit_reached")
     conversation.status = ConversationStatus.ACTIVE
@@ -103,6 +105,9 @@ def claim_conversation(
     conversation.save(update_fields=["status", "assigned_to", "claimed_at"])
     event = record(conversation, EventKind.CLAIMED, actor_kind=ActorKind.STAFF, actor=professional)
     announce(conversation, event)
+    transaction.on_commit(
+        lambda: conversation_claimed.send(sender=Conversation, conversation_id=conversation.pk)
+    )
     return conversation
 
 
@@ -219,7 +224,9 @@ def _record_statistic(conversation: Conversation) -> ConversationStatistic:
     )
     first_claim = timeline["first_claim"]
     closed_at = conversation.closed_at or timezone.now()
-    if first_claim is not None:
+    if conversation.system_close_code == SystemCloseCode.NOT_REACHED:
+        outcome = StatisticOutcome.NOT_REACHED  # claimed to call, never reached
+    elif first_claim is not None:
         outcome = StatisticOutcome.HANDLED
     elif conversation.system_close_code == SystemCloseCode.SERVICE_CLOSED:
         outcome = StatisticOutcome.SERVICE_CLOSED
@@ -242,6 +249,8 @@ def _record_statistic(conversation: Conversation) -> ConversationStatistic:
         transfers=timeline["transfers"],
         identified=conversation.identified_at is not None,
         video=bool(timeline["video"]),
+        callback=conversation.callback_source,
+        callback_attempts=conversation.callback_attempts,
     )
 
 
@@ -289,7 +298,9 @@ def mark_resident_left(*, conversation_id: int) -> Conversation:
     conversation.save(update_fields=["resident_left_at"])
     event = record(conversation, EventKind.RESIDENT_LEFT, actor_kind=ActorKind.RESIDENT)
     announce(conversation, event)
-    if conversation.status == ConversationStatus.WAITING:
+    # A call-back request is kept: the resident asked to be called, not to wait
+    # here, and may end and clear the browser (a shared computer) meanwhile.
+    if conversation.status == ConversationStatus.WAITING and not conversation.callback_source:
         return close_by_system(conversation_id=conversation.pk, code=SystemCloseCode.ABANDONED)
     return conversation
 

@@ -47,7 +47,11 @@ const follower = new ScrollFollower($("messages"), $("new-messages"));
 
 const connection = new Connection({
   path: config.socket_path,
-  onFrame: (frame) => handlers[frame.type]?.(frame),
+  onFrame: (frame) => {
+    handlers[frame.type]?.(frame);
+    // For the parts of the page other apps own (callbacks/resident.js).
+    document.dispatchEvent(new CustomEvent("chat:frame", { detail: frame }));
+  },
   onStatus: (up) => {
     $("connection-banner").hidden = up;
     if (!up) for (const clientId of outbox.entries.keys()) messages.setState(messages.item(clientId), "not_sent");
@@ -210,6 +214,17 @@ $("video-join").addEventListener("click", async () => {
   }
 });
 
+// --- the crisis banner: 112 and the crisis lines, when a crisis phrase was found ---
+function showCrisisBanner() {
+  const banner = $("crisis-banner");
+  banner.hidden = false;
+  banner.scrollIntoView({ block: "nearest" });
+}
+$("crisis-hide").addEventListener("click", () => {
+  $("crisis-banner").hidden = true;
+  $("message-input").focus();
+});
+
 // --- frames ------------------------------------------------------------------
 const handlers = {
   hello({ conversation }) {
@@ -268,6 +283,9 @@ const handlers = {
   },
   "video.config"(frame) {
     video.config(frame);
+  },
+  "crisis.alert"() {
+    showCrisisBanner();
   },
   "video.signal"(frame) {
     video.signal(frame);

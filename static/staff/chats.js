@@ -5,6 +5,7 @@
 import { MessageList, ScrollFollower, fmt, formatTime, newClientId, readConfig } from "../js/chatsocket.js";
 import { FileSender } from "../js/upload.js";
 import { ConnectionCheck, VideoCall } from "../js/videocall.js";
+import { CallbackBox } from "../callbacks/staff.js";
 
 // The file control's settings (templates/staff/dashboard.html): read once.
 let attachConfig = null;
@@ -75,8 +76,43 @@ class Chat {
       url: config.urls.video_check,
       csrfCookie: config.csrf_cookie,
     });
+    this.crisisMatches = []; // where crisis phrases were found (crisis.matches), to highlight
+    this.callback = new CallbackBox({
+      root: this.$(".callback-box"),
+      id: summary.id,
+      send: (frame) => chats.connection.send(frame) || chats.status.say(S.connection_lost),
+    });
     this.wire(config, S);
     this.update(summary);
+  }
+
+  /** crisis.matches: remember them and highlight what is shown. */
+  addCrisisMatches(matches) {
+    this.crisisMatches.push(...matches);
+    this.highlightCrisis();
+  }
+
+  /** Mark the found words in the matter and in the messages shown so far. */
+  highlightCrisis() {
+    if (!this.summary.crisis_phrase) {
+      // Cleared: the highlights go with the flag.
+      this.crisisMatches = [];
+      for (const mark of this.pane.querySelectorAll("mark.crisis-words")) {
+        const parent = mark.parentNode;
+        mark.replaceWith(mark.textContent);
+        parent.normalize();
+      }
+    }
+    for (const m of this.crisisMatches) {
+      const body = m.source === "intake" ? this.$('[data-field="matter"]') : this.list.bySeq(m.seq)?.querySelector(".body");
+      if (!body || body.querySelector("mark.crisis-words")) continue;
+      const text = body.textContent;
+      if (m.end > text.length || m.start >= m.end) continue;
+      const mark = document.createElement("mark");
+      mark.className = "crisis-words";
+      mark.textContent = text.slice(m.start, m.end);
+      body.replaceChildren(text.slice(0, m.start), mark, text.slice(m.end));
+    }
   }
 
   /** Sending a file to the resident: once they are identified (the server checks). */
@@ -147,7 +183,12 @@ class Chat {
     const describedBy = [warning.hidden ? null : warning.id, `${this.pane.id}-help`].filter(Boolean);
     this.input.setAttribute("aria-describedby", describedBy.join(" "));
     this.renderIdentification();
+    this.callback?.update(c);
     this.files?.refresh();
+    const crisis = this.$(".pane-crisis");
+    crisis.hidden = !c.crisis_phrase;
+    this.set("crisis-phrase", c.crisis_phrase || "");
+    this.highlightCrisis();
     this.renderTab();
   }
 
@@ -158,6 +199,12 @@ class Chat {
     name.className = "tab-name";
     name.textContent = c.resident_name;
     const parts = [name];
+    if (c.crisis_phrase) {
+      const flag = document.createElement("span");
+      flag.className = "crisis-flag";
+      flag.textContent = S.crisis;
+      parts.push(" ", flag);
+    }
     if (c.resident_left || c.resident_connected === false) {
       const flag = document.createElement("span");
       flag.className = "tab-flag";
@@ -381,6 +428,9 @@ class Chat {
     });
     this.$(".video").addEventListener("click", () => {
       if (!connection.send({ type: "video.request", conversation: id })) this.chats.status.say(S.connection_lost);
+    });
+    this.$(".crisis-clear").addEventListener("click", () => {
+      if (!connection.send({ type: "crisis.clear", conversation: id })) this.chats.status.say(S.connection_lost);
     });
     this.$(".reveal").addEventListener("click", () => {
       if (!connection.send({ type: "identity.reveal", conversation: id })) this.chats.status.say(S.connection_lost);

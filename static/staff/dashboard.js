@@ -149,12 +149,16 @@ const handlers = {
   "conversation.detail"(detail) {
     chats.get(detail.conversation.id)?.showDetail(detail);
   },
+  "crisis.matches"({ conversation, matches }) {
+    chats.get(conversation)?.addCrisisMatches(matches);
+  },
   "message.new"(m) {
     const chat = chats.get(m.conversation);
     if (!chat) return;
     const li = chat.list.show(m);
     if (!li) return;
     chat.flagIdle(false);
+    if (m.author_kind === "resident") chat.highlightCrisis();
     if (m.author_kind === "staff") {
       outbox.done(m.client_id);
     } else {
@@ -220,7 +224,8 @@ const handlers = {
       chat?.list.setState(li, "failed", fmt(S.failed, { reason: message }));
       return;
     }
-    if (code === "rate_limited") return;
+    // Also a limited request without a message of its own (identification, video):
+    // the server's text says to wait a moment, in the professional's language.
     status.say(fmt(S.error, { reason: message }), "error");
     if (code === "already_claimed") queues.render();
   },

@@ -22,6 +22,14 @@ async function refresh() {
     row.querySelector('[data-k="active"]').textContent = s.active;
     row.querySelector('[data-k="available"]').textContent = s.available;
   }
+  for (const l of data.languages) {
+    const row = root.querySelector(`tr[data-service="${l.service}"][data-language="${l.language}"]`);
+    if (!row) continue;
+    const waiting = row.querySelector('[data-k="waiting"]');
+    waiting.textContent = l.waiting;
+    waiting.classList.toggle("attention", l.waiting > 0 && l.available === 0);
+    row.querySelector('[data-k="available"]').textContent = l.available;
+  }
   const t = data.today;
   const set = (key, value) => (root.querySelector(`[data-t="${key}"]`).textContent = value);
   set("started", t.started);

@@ -4,6 +4,7 @@ what `make run` serves. Chromium is Debian's, driven by Playwright."""
 
 import asyncio
 import base64
+import contextlib
 import http.cookiejar
 import itertools
 import json
@@ -313,15 +314,23 @@ def watch_errors(page) -> list[str]:
     return errors
 
 
-def start_resident(server: str, name: str, *, service: str = "health-advice") -> str:
+def start_resident(
+    server: str,
+    name: str,
+    *,
+    service: str = "health-advice",
+    matter: str = "Fråga om vaccin",
+    language: str = "sv",
+) -> str:
     """A resident starts a chat through the real intake form (no browser); their
     session cookie, to open the chat page with or to leave with."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    url = f"{server}/widget/services/{service}/"
+    prefix = "" if language == "sv" else f"/{language}"  # Swedish, the default, has none
+    url = f"{server}{prefix}/widget/services/{service}/"
     opener.open(url, timeout=10)
     token = next(c.value for c in jar if c.name == "csrftoken")
-    fields = {"name": name, "phone": "040 123 4567", "matter": "Fråga om vaccin"}
+    fields = {"name": name, "phone": "040 123 4567", "matter": matter}
     data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
     response = opener.open(
         urllib.request.Request(url, data=data, headers={"Referer": url}), timeout=10
@@ -427,3 +436,62 @@ async def until(check, timeout: float = 10) -> None:
     while not await check():
         assert time.monotonic() < deadline, "condition not reached"
         await asyncio.sleep(0.05)
+
+
+@contextlib.contextmanager
+def serving(home: Path, **extra_env: str):
+    """Like the `server` fixture, for a test that needs its own server with extra
+    environment (an SMTP server, a scanner, ...): migrate, demo data, the browser
+    professionals, daphne on a free port. Yields the base URL and stops daphne."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{home / 'db.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="chatservice.settings",
+        MEDIA_ROOT=str(home / "media"),
+        INTAKE_RATE_LIMIT="1000",
+    )
+    env.update(extra_env)
+    for command in (
+        ["migrate", "--noinput", "-v0"],
+        ["seed_demo"],
+        ["shell", "-c", _CREATE_BROWSER_PROFESSIONALS],
+    ):
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    port = _free_port()
+    daphne = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "chatservice.asgi:application"]
+    with open(home / "daphne.log", "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, *daphne],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urlopen(f"{base}/healthz", timeout=1):
+                        break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError((home / "daphne.log").read_text()) from None
+                    time.sleep(0.1)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()

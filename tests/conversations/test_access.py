@@ -45,6 +45,10 @@ def frames_for(conversation_id: int) -> dict[str, dict]:
         "video.join": {"type": "video.join", "conversation": c},
         "video.signal": {"type": "video.signal", "conversation": c, "kind": "offer", "sdp": "v=0"},
         "video.hangup": {"type": "video.hangup", "conversation": c},
+        # a chat, not a call-back: an allowed sender meets the action's own rule
+        "callback.outcome": {"type": "callback.outcome", "conversation": c, "outcome": "reached"},
+        # not flagged: a professional who may see it meets the action's own rule
+        "crisis.clear": {"type": "crisis.clear", "conversation": c},
         "presence.set": {"type": "presence.set", "presence": "busy"},
     }
 
@@ -94,6 +98,8 @@ EXPECTED = {
         "video.join": "not_consented",
         "video.signal": "not_consented",
         "video.hangup": "ok",
+        "callback.outcome": "not_callback",
+        "crisis.clear": "not_flagged",
         "presence.set": "ok",
     },
     "colleague": {
@@ -114,6 +120,8 @@ EXPECTED = {
         "video.join": "not_assigned",
         "video.signal": "not_assigned",
         "video.hangup": "not_assigned",
+        "callback.outcome": "not_assigned",
+        "crisis.clear": "not_flagged",
         "presence.set": "ok",
     },
     "outsider": {
@@ -134,6 +142,8 @@ EXPECTED = {
         "video.join": "not_found",
         "video.signal": "not_found",
         "video.hangup": "not_found",
+        "callback.outcome": "not_found",
+        "crisis.clear": "not_found",
         "presence.set": "ok",
     },
 }

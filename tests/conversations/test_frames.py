@@ -8,14 +8,24 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from callbacks.frames import CallbackState
 from conversations import frames
 from conversations.protocol import Frame
+from crisis.frames import CrisisAlert, CrisisMatches
 from customers.consumers import ResidentConsumer
 from staff.consumers import StaffConsumer
 from video.frames import VIDEO_FRAMES
 
-# Every frame a socket sends: the core's and the apps' (video).
-ALL_SERVER_FRAMES = frames.SERVER_FRAMES + VIDEO_FRAMES
+
+def _subclasses(cls) -> set[type]:
+    found = set(cls.__subclasses__())
+    return found.union(*(_subclasses(c) for c in found)) if found else found
+
+
+# Every frame a socket sends: the core's and the apps' — found, not listed, so that
+# an app's new frame cannot miss its example or its row in docs/protocol.md (the
+# consumers imported above import every app's frames).
+ALL_SERVER_FRAMES = tuple(sorted(_subclasses(frames.OutFrame), key=lambda f: f.__name__))
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text()
 
 SUMMARY = {
@@ -173,6 +183,12 @@ EXAMPLES: dict[type[frames.OutFrame], dict] = {
             "sdpMid": "0",
             "sdpMLineIndex": 0,
         },
+    },
+    CrisisAlert: {"conversation": 1},
+    CallbackState: {"conversation": 1, "state": "retry", "attempts": 1, "phone_end": "567"},
+    CrisisMatches: {
+        "conversation": 1,
+        "matches": [{"source": "message", "seq": 3, "phrase": "vill dö", "start": 4, "end": 11}],
     },
 }
 

@@ -76,7 +76,8 @@ def test_an_administrators_new_phrase_counts_and_an_inactive_one_does_not():
     assert find("känner mig helt hopplös", selectors.phrases()) is None
     phrase = CrisisPhrase.objects.create(language="sv", phrase="hopplös*")
     selectors.forget_phrases()
-    assert find("känner mig helt hopplös", selectors.phrases()).phrase == "hopplös*"
+    found = find("känner mig helt hopplös", selectors.phrases())
+    assert found is not None and found.phrase == "hopplös*"
     phrase.is_active = False
     phrase.save()
     selectors.forget_phrases()
@@ -96,5 +97,6 @@ def test_a_phrase_without_words_is_ignored():
 
 def test_prefix_only_on_the_starred_word():
     phrase = Phrase.parse("tappaa itse*")
+    assert phrase is not None
     assert find("hän haluaa tappaa itsensä", [phrase])
     assert find("tappaako itsensä", [phrase]) is None

@@ -130,7 +130,9 @@ def test_supervisor_figures_from_fixture_data(service, professional, django_asse
     professional.save()
     ConversationFactory(service=ServiceFactory())  # another service: not counted
 
-    with django_assert_num_queries(5):
+    professional.languages = ["fi"]
+    professional.save()
+    with django_assert_num_queries(7):
         figures = supervisor_figures(user=supervisor, now=now)
     (row,) = figures["services"]
     assert (row["waiting"], row["active"], row["available"]) == (2, 1, 1)
@@ -139,6 +141,13 @@ def test_supervisor_figures_from_fixture_data(service, professional, django_asse
     assert (today["started"], today["closed"], today["abandoned"]) == (5, 2, 1)
     assert today["average_wait_seconds"] == 5 * 60  # (4 + 6) / 2 minutes
     assert today["average_handling_seconds"] == 10 * 60
+    # Per language: the waiting residents (the factory's language) and who speaks it.
+    counts = {(r["language"], r["waiting"], r["available"]) for r in figures["languages"]}
+    waiting_language = Conversation.objects.filter(status="waiting", service=service)[0].language
+    assert counts == {
+        (code, 2 if code == waiting_language else 0, 1 if code == "fi" else 0)
+        for code in ("sv", "fi", "en")
+    }
 
 
 def test_supervisor_view_is_for_supervisors(client, professional):
