@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from chatservice import handover
 from closing.errors import ClosingError
 from closing.models import TranscriptRequest, TranscriptState
 from closing.tokens import read_transcript_token
@@ -123,8 +124,7 @@ def request_transcript(
     return request
 
 
-class BrokerUnavailable(Exception):
-    """The request could not be handed to Celery now; it stays queued."""
+BrokerUnavailable = handover.BrokerUnavailable
 
 
 def queue_transcript(request_id: int) -> bool:
@@ -141,15 +141,10 @@ def queue_transcript(request_id: int) -> bool:
 
 
 def hand_over(request_id: int, *, now: datetime | None = None) -> None:
-    """`send_transcript.delay`, then note when (if it is still waiting to be sent)."""
     from closing.tasks import send_transcript
 
-    try:
-        send_transcript.delay(request_id)
-    except Exception as exc:  # kombu's OperationalError, a socket error, …
-        raise BrokerUnavailable(type(exc).__name__) from exc
-    TranscriptRequest.objects.filter(pk=request_id, state=TranscriptState.QUEUED).update(
-        queued_at=now or timezone.now()
+    handover.hand_over(
+        send_transcript, request_id, model=TranscriptRequest, queued=TranscriptState.QUEUED, now=now
     )
 
 

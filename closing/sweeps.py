@@ -17,6 +17,7 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from chatservice import handover
 from conversations.actions.lifecycle import flag_idle
 from conversations.models import Conversation, ConversationStatus, Message
 from conversations.sweeps import each
@@ -75,33 +76,15 @@ def requeue_transcripts(*, now: datetime | None = None) -> int:
     from closing import actions
     from closing.models import TranscriptRequest, TranscriptState
 
-    now = now or timezone.now()
-    stale = TranscriptRequest.objects.filter(
-        state=TranscriptState.SENDING,
-        claimed_at__lt=now - timedelta(minutes=TRANSCRIPT_CLAIM_STALE_MINUTES),
-    ).values_list("pk", flat=True)
-    for pk in list(stale):
-        actions.give_up_transcript(request_id=pk)
-    due = (
-        TranscriptRequest.objects.filter(state=TranscriptState.QUEUED)
-        .filter(
-            Q(
-                queued_at__isnull=True,
-                created_at__lte=now - timedelta(seconds=TRANSCRIPT_REQUEUE_GRACE_SECONDS),
-            )
-            | Q(queued_at__lte=now - timedelta(minutes=TRANSCRIPT_REQUEUE_MINUTES))
-        )
-        .order_by("created_at", "id")
-        .values_list("pk", flat=True)
+    return handover.requeue(
+        model=TranscriptRequest,
+        queued=TranscriptState.QUEUED,
+        sending=TranscriptState.SENDING,
+        hand_over=actions.hand_over,
+        give_up=lambda pk: actions.give_up_transcript(request_id=pk),
+        grace_seconds=TRANSCRIPT_REQUEUE_GRACE_SECONDS,
+        requeue_minutes=TRANSCRIPT_REQUEUE_MINUTES,
+        stale_minutes=TRANSCRIPT_CLAIM_STALE_MINUTES,
+        what="transcript requests",
+        now=now,
     )
-    handed = 0
-    for pk in list(due):
-        try:
-            actions.hand_over(pk, now=now)
-        except actions.BrokerUnavailable as exc:
-            logger.warning("re-queueing transcript requests failed (%s); next round", exc)
-            break
-        handed += 1
-    if handed:
-        logger.info("re-queued %d transcript requests", handed)
-    return handed

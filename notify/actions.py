@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from chatservice import handover
 from conversations.models import (
     ActorKind,
     Conversation,
@@ -125,8 +126,7 @@ def notify_claimed(*, conversation_id: int) -> SmsNotice | None:
     return queue_notice(conversation_id=conversation_id, kind=SmsKind.CLAIMED)
 
 
-class BrokerUnavailable(Exception):
-    """The notice could not be handed to Celery now; it stays queued."""
+BrokerUnavailable = handover.BrokerUnavailable
 
 
 def queue_sms(notice_id: int) -> bool:
@@ -143,13 +143,7 @@ def queue_sms(notice_id: int) -> bool:
 def hand_over(notice_id: int, *, now: datetime | None = None) -> None:
     from notify.tasks import send_sms
 
-    try:
-        send_sms.delay(notice_id)
-    except Exception as exc:  # kombu's OperationalError, a socket error, …
-        raise BrokerUnavailable(type(exc).__name__) from exc
-    SmsNotice.objects.filter(pk=notice_id, state=SmsState.QUEUED).update(
-        queued_at=now or timezone.now()
-    )
+    handover.hand_over(send_sms, notice_id, model=SmsNotice, queued=SmsState.QUEUED, now=now)
 
 
 class RetrySms(Exception):

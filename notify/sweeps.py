@@ -10,11 +10,11 @@ in-process loop in the embedded setup):
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db.models import Q
 from django.utils import timezone
 
+from chatservice import handover
 from conversations.sweeps import each
 from notify import selectors
 
@@ -50,32 +50,15 @@ def requeue_notices(*, now: datetime | None = None) -> int:
     from notify import actions
     from notify.models import SmsNotice, SmsState
 
-    now = now or timezone.now()
-    stale = SmsNotice.objects.filter(
-        state=SmsState.SENDING, claimed_at__lt=now - timedelta(minutes=CLAIM_STALE_MINUTES)
-    ).values_list("pk", flat=True)
-    for pk in list(stale):
-        actions.give_up_notice(notice_id=pk, reason="worker lost")
-    due = (
-        SmsNotice.objects.filter(state=SmsState.QUEUED)
-        .filter(
-            Q(
-                queued_at__isnull=True,
-                created_at__lte=now - timedelta(seconds=REQUEUE_GRACE_SECONDS),
-            )
-            | Q(queued_at__lte=now - timedelta(minutes=REQUEUE_MINUTES))
-        )
-        .order_by("created_at", "id")
-        .values_list("pk", flat=True)
+    return handover.requeue(
+        model=SmsNotice,
+        queued=SmsState.QUEUED,
+        sending=SmsState.SENDING,
+        hand_over=actions.hand_over,
+        give_up=lambda pk: actions.give_up_notice(notice_id=pk, reason="worker lost"),
+        grace_seconds=REQUEUE_GRACE_SECONDS,
+        requeue_minutes=REQUEUE_MINUTES,
+        stale_minutes=CLAIM_STALE_MINUTES,
+        what="text messages",
+        now=now,
     )
-    handed = 0
-    for pk in list(due):
-        try:
-            actions.hand_over(pk, now=now)
-        except actions.BrokerUnavailable as exc:
-            logger.warning("re-queueing text messages failed (%s); next round", exc)
-            break
-        handed += 1
-    if handed:
-        logger.info("re-queued %d text messages", handed)
-    return handed
