@@ -15,10 +15,14 @@ from django.utils import timezone
 from callbacks import selectors
 from callbacks.errors import CallbackError
 from callbacks.events import CallbackChanged
-from conversations import limits, realtime
+from conversations import realtime
 from conversations.actions import announce, record
-from conversations.actions._common import StaffUser, locked, record_masking
-from conversations.actions.lifecycle import close_by_professional, close_by_system
+from conversations.actions._common import StaffUser, locked
+from conversations.actions.lifecycle import (
+    close_by_professional,
+    close_by_system,
+    open_conversation,
+)
 from conversations.errors import DomainError
 from conversations.models import (
     ActorKind,
@@ -97,34 +101,26 @@ def leave_contact_request(
 
     Callers validate the fields and mask identity codes first (customers.forms);
     this re-checks the limits and the rules so that no path can skip them."""
-    name, phone, matter = name.strip(), phone.strip(), matter.strip()
-    if not (
-        0 < len(name) <= limits.NAME_MAX
-        and 0 < len(phone) <= limits.PHONE_MAX
-        and 0 < len(matter) <= limits.MATTER_MAX
-    ):
-        raise CallbackError("invalid_input")
-    if not service.is_active:
-        raise CallbackError("service_unavailable")
+    return open_conversation(
+        service=service,
+        name=name,
+        phone=phone,
+        matter=matter,
+        language=language,
+        identity_codes_masked=identity_codes_masked,
+        admissible=_takes_contact_requests,
+        kind=EventKind.CONTACT_REQUESTED,
+        where="contact_request",
+        callback_source=CallbackSource.CLOSED,
+        callback_at=timezone.now(),
+    )
+
+
+def _takes_contact_requests(service: Service) -> None:
     if not service.contact_requests:
         raise CallbackError("contact_requests_off")
     if not selectors.takes_contact_requests(service=service):
         raise CallbackError("service_open")
-    conversation = Conversation.objects.create(
-        service=service,
-        resident_name=name,
-        resident_phone=phone,
-        matter=matter,
-        language=limits.served_language(language),
-        callback_source=CallbackSource.CLOSED,
-        callback_at=timezone.now(),
-    )
-    event = record(conversation, EventKind.CONTACT_REQUESTED, actor_kind=ActorKind.RESIDENT)
-    record_masking(
-        conversation, identity_codes_masked, where="contact_request", actor_kind=ActorKind.RESIDENT
-    )
-    announce(conversation, event)
-    return conversation
 
 
 @transaction.atomic

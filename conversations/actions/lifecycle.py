@@ -7,7 +7,9 @@ writes only in a conversation assigned to them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Min, Q
@@ -38,6 +40,56 @@ from conversations.models import (
 from conversations.signals import conversation_claimed, conversation_closed
 
 
+def open_conversation(
+    *,
+    service: Service,
+    name: str,
+    phone: str,
+    matter: str,
+    language: str,
+    identity_codes_masked: int = 0,
+    admissible: Callable[[Service], None],
+    kind: EventKind = EventKind.CREATED,
+    where: str = "intake",
+    **fields: Any,
+) -> Conversation:
+    """A resident's new conversation in a service's queue, however it started (the
+    intake, a contact request): the limits re-checked so that no path can store
+    more than they allow, then `admissible(service)` (raises when this service
+    does not take it now), the row with `fields`, its first timeline row `kind`,
+    the masking record and the announcement. Inside the caller's transaction.
+
+    Callers validate and normalise the fields and mask identity codes first
+    (saying how many they masked, which is all that is recorded of them)."""
+    name, phone, matter = name.strip(), phone.strip(), matter.strip()
+    if not (
+        0 < len(name) <= limits.NAME_MAX
+        and 0 < len(phone) <= limits.PHONE_MAX
+        and 0 < len(matter) <= limits.MATTER_MAX
+    ):
+        raise DomainError("invalid_input")
+    if not service.is_active:
+        raise DomainError("service_unavailable")
+    admissible(service)
+    conversation = Conversation.objects.create(
+        service=service,
+        resident_name=name,
+        resident_phone=phone,
+        matter=matter,
+        language=limits.served_language(language),
+        **fields,
+    )
+    event = record(conversation, kind, actor_kind=ActorKind.RESIDENT)
+    record_masking(conversation, identity_codes_masked, where=where, actor_kind=ActorKind.RESIDENT)
+    announce(conversation, event)
+    return conversation
+
+
+def _open_now(service: Service) -> None:
+    if not hours.is_open(service):
+        raise DomainError("service_closed")
+
+
 @transaction.atomic
 def create_conversation(
     *,
@@ -48,36 +100,16 @@ def create_conversation(
     language: str,
     identity_codes_masked: int = 0,
 ) -> Conversation:
-    """A resident starts a conversation in a service's queue.
-
-    Callers validate and normalise the fields and mask identity codes first
-    (saying how many they masked, which is all that is recorded of them); this
-    re-checks the limits so that no path can store more than they allow.
-    """
-    name, phone, matter = name.strip(), phone.strip(), matter.strip()
-    if not (
-        0 < len(name) <= limits.NAME_MAX
-        and 0 < len(phone) <= limits.PHONE_MAX
-        and 0 < len(matter) <= limits.MATTER_MAX
-    ):
-        raise DomainError("invalid_input")
-    if not service.is_active:
-        raise DomainError("service_unavailable")
-    if not hours.is_open(service):
-        raise DomainError("service_closed")
-    conversation = Conversation.objects.create(
+    """A resident starts a conversation in an open service's queue (the intake)."""
+    return open_conversation(
         service=service,
-        resident_name=name,
-        resident_phone=phone,
+        name=name,
+        phone=phone,
         matter=matter,
-        language=limits.served_language(language),
+        language=language,
+        identity_codes_masked=identity_codes_masked,
+        admissible=_open_now,
     )
-    event = record(conversation, EventKind.CREATED, actor_kind=ActorKind.RESIDENT)
-    record_masking(
-        conversation, identity_codes_masked, where="intake", actor_kind=ActorKind.RESIDENT
-    )
-    announce(conversation, event)
-    return conversation
 
 
 @transaction.atomic
