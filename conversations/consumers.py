@@ -9,8 +9,10 @@ Delivery promise (docs/protocol.md): each socket gets every message of a
 conversation it follows once, in `seq` order. When a socket starts following a
 conversation, live messages are held back until the client's `sync` for it
 (which says where the client is) or until HOLD_SECONDS pass; then the gap is
-filled from the database. A live message that arrives out of order also
-triggers a fill first.
+filled from the database. A live message that arrives out of order waits up to
+REORDER_SECONDS for the ones before it (another server process publishes them:
+they are usually milliseconds behind); only what is still missing then is read
+from the database.
 """
 
 from __future__ import annotations
@@ -59,6 +61,11 @@ CLOSE_TRY_AGAIN_LATER = 4503
 
 # Live messages wait this long for the client's first `sync` of a conversation.
 HOLD_SECONDS = 5.0
+# A live message ahead of a gap waits this long for the missing ones to arrive
+# over the layer before they are read from the database, and at most
+# REORDER_LIMIT messages wait per conversation.
+REORDER_SECONDS = 0.5
+REORDER_LIMIT = 200
 
 # In the socket's language (send_error renders them under its translation).
 PROTOCOL_ERRORS = {
@@ -140,6 +147,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.delivered: dict[int, int] = {}
         # conversation id -> when its live messages started being held back
         self.holding: dict[int, float] = {}
+        # conversation id -> live messages ahead of a gap, by seq (see message_new)
+        self.ahead: dict[int, dict[int, dict[str, Any]]] = {}
         self.joined: set[str] = set()
         self.seen_events: deque[str] = deque(maxlen=256)
         self.bucket = TokenBucket(
@@ -183,18 +192,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.delivered[conversation_id] = last_seq
         self.holding[conversation_id] = time.monotonic()
         await self.join(realtime.conversation_group(conversation_id))
-        asyncio.get_running_loop().call_later(HOLD_SECONDS, self._schedule_release, conversation_id)
+        asyncio.get_running_loop().call_later(
+            HOLD_SECONDS, self._later, "hold.release", conversation_id
+        )
 
-    def _schedule_release(self, conversation_id: int) -> None:
-        if conversation_id in self.holding:
-            # Through the layer, so that it runs in turn with this socket's other events.
-            message = {"type": "hold.release", "conversation": conversation_id}
-            task = asyncio.ensure_future(self.channel_layer.send(self.channel_name, message))
-            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+    def _later(self, kind: str, conversation_id: int) -> None:
+        # Through the layer, so that it runs in turn with this socket's other events.
+        message = {"type": kind, "conversation": conversation_id}
+        task = asyncio.ensure_future(self.channel_layer.send(self.channel_name, message))
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
     async def unwatch_conversation(self, conversation_id: int) -> None:
         self.delivered.pop(conversation_id, None)
         self.holding.pop(conversation_id, None)
+        self.ahead.pop(conversation_id, None)
         await self.leave(realtime.conversation_group(conversation_id))
 
     # --- sending ------------------------------------------------------------
@@ -341,6 +352,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # Only what was really sent moves the mark.
         if conversation_id in self.delivered:
             self.delivered[conversation_id] = max(self.delivered[conversation_id], last)
+            await self._deliver_ahead(conversation_id)
         return last
 
     @handles(TypingFrame, Access.PARTICIPANT)
@@ -356,7 +368,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # --- channel-layer events -------------------------------------------------
     async def message_new(self, event: dict[str, Any]) -> None:
-        """Deliver in order: drop what this socket has, fill a gap from the database."""
+        """Deliver in order: drop what this socket has; a message ahead of a gap
+        waits for the missing ones (REORDER_SECONDS), then they come from the
+        database."""
         conversation_id, seq = event["conversation"], event["seq"]
         delivered = self.delivered.get(conversation_id)
         if delivered is None:
@@ -369,10 +383,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if seq <= delivered:
             return
         if seq > delivered + 1:
-            for message in await _messages_after(
-                conversation_id, delivered, seq - delivered - 1, self.attachment_lookup
-            ):
-                await self.send_frame(message)
+            # Two server processes publish one conversation's messages (each its
+            # own authors'), so the one before may be milliseconds behind on the
+            # layer: wait for it rather than read the database at once.
+            ahead = self.ahead.setdefault(conversation_id, {})
+            if not ahead:
+                asyncio.get_running_loop().call_later(
+                    REORDER_SECONDS, self._later, "gap.fill", conversation_id
+                )
+            ahead[seq] = event
+            if len(ahead) >= REORDER_LIMIT:
+                await self.gap_fill({"conversation": conversation_id})
+            return
+        await self._send_message(event)
+        self.delivered[conversation_id] = seq
+        await self._deliver_ahead(conversation_id)
+
+    async def _send_message(self, event: dict[str, Any]) -> None:
         # Built from the typed MessageNew event by the action: not validated again
         # for every socket it reaches (this is the message path). A file's
         # message is validated, so that its nested attachment renders as a model.
@@ -380,7 +407,37 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send_frame(frames.MessageNew.model_construct(**event))
         else:
             await self.send_frame(frames.MessageNew.model_validate(event))
-        self.delivered[conversation_id] = seq
+
+    async def _deliver_ahead(self, conversation_id: int) -> None:
+        """Send the waiting messages that now follow on, and forget those the
+        socket has."""
+        ahead = self.ahead.get(conversation_id)
+        if not ahead:
+            return
+        delivered = self.delivered[conversation_id]
+        while delivered + 1 in ahead:
+            delivered += 1
+            await self._send_message(ahead.pop(delivered))
+            self.delivered[conversation_id] = delivered
+        for seq in [seq for seq in ahead if seq <= delivered]:
+            del ahead[seq]
+
+    async def gap_fill(self, event: dict[str, Any]) -> None:
+        """The missing messages did not arrive over the layer in time (or too many
+        wait): read them from the database, up to the newest waiting one."""
+        conversation_id = event["conversation"]
+        ahead = self.ahead.pop(conversation_id, None)
+        delivered = self.delivered.get(conversation_id)
+        if not ahead or delivered is None:
+            return
+        newest = max(ahead)
+        if newest > delivered:
+            for message in await _messages_after(
+                conversation_id, delivered, newest - delivered, self.attachment_lookup
+            ):
+                await self.send_frame(message)
+                delivered = message.seq
+            self.delivered[conversation_id] = delivered
 
     async def hold_release(self, event: dict[str, Any]) -> None:
         if event["conversation"] in self.holding:

@@ -11,16 +11,23 @@ claim when twenty professionals claim at once.
 Now the channel-layer message names only the service and a revision. The order
 itself is a `Snapshot` kept once per process: the process that published the
 change has it already; any other process reads it from the database once per
-revision, however many of its sockets ask. Each socket finds its own place in
-O(1), and `PositionFeed` sends a resident at most one `queue.position` per
-POSITION_INTERVAL (the first change at once, later ones folded into one frame
-with the newest position).
+revision, however many of its sockets ask.
+
+And the revision reaches a process once, not once per waiting resident: each
+process has one subscriber (`QueueHub`, one per event loop) to the queue groups
+of the services where it has waiting residents. Per service it looks at the
+newest order at most once per POSITION_INTERVAL (the first change at once, later
+ones folded into one look at the newest), finds each of its residents' places
+in O(1), and sends a `queue.position` only to those whose place changed. A claim
+therefore costs one channel-layer message per process, and at most one frame
+per resident per second, however long the queue.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import os
 import threading
 import time
@@ -31,14 +38,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
+from channels.layers import BaseChannelLayer, get_channel_layer
 
-from conversations import selectors
+from conversations import outages, selectors
 from conversations.events import QueueChanged
+
+logger = logging.getLogger(__name__)
 
 # At most one queue.position per resident socket this often (seconds).
 POSITION_INTERVAL = 1.0
 # Snapshots kept per service (a socket asks for the newest revision it heard of).
 KEEP = 8
+
+
+def queue_group(service_id: int) -> str:
+    """The queue changes of one service: each process's hub, never a socket."""
+    return f"queue.{service_id}"
 
 
 @dataclass(frozen=True)
@@ -136,46 +151,114 @@ async def _load(service_id: int, revision: str, started: float) -> Snapshot:
 
 
 class PositionFeed:
-    """One waiting resident's `queue.position` frames: their own place in the
-    newest order heard, at most one frame per POSITION_INTERVAL."""
+    """One waiting resident's `queue.position` frames: their own place in each
+    order the hub offers, when it changed."""
 
-    def __init__(
-        self,
-        conversation_id: int,
-        send: Callable[[int, int], Awaitable[None]],
-        wake: Callable[[], None],
-    ) -> None:
+    def __init__(self, conversation_id: int, send: Callable[[int, int], Awaitable[None]]) -> None:
         self.conversation_id = conversation_id
         self.send = send  # (position, waiting) -> sends the frame
-        self.wake = wake  # asks for `flush` to run in turn with the socket's events
         self.position: int | None = None
-        self.latest: tuple[int, str, float] | None = None  # service, revision, heard at
-        self.sent_at = float("-inf")
-        self.flush_pending = False
 
     def reset(self) -> None:
         """The conversation joined a queue anew: the next position is news."""
         self.position = None
 
-    async def changed(self, service_id: int, revision: str) -> None:
-        self.latest = (service_id, revision, time.monotonic())
-        if self.flush_pending:
-            return  # the pending flush sends the newest order
-        wait = self.sent_at + POSITION_INTERVAL - time.monotonic()
-        if wait > 0:
-            self.flush_pending = True
-            asyncio.get_running_loop().call_later(wait, self.wake)
-            return
-        await self.flush()
-
-    async def flush(self) -> None:
-        self.flush_pending = False
-        if self.latest is None:
-            return
-        order = await snapshot(*self.latest)
+    async def offer(self, order: Snapshot) -> None:
         position = order.positions.get(self.conversation_id)
         if position is None or position == self.position:
             return
         self.position = position
-        self.sent_at = time.monotonic()
         await self.send(position, order.waiting)
+
+
+class QueueHub:
+    """This event loop's one subscriber to the queue groups: it hears each new
+    order once and offers it to its waiting residents' feeds, per service at
+    most once per POSITION_INTERVAL."""
+
+    def __init__(self, layer: BaseChannelLayer) -> None:
+        self.layer = layer
+        self.feeds: dict[int, dict[PositionFeed, None]] = {}  # service -> feeds, in order
+        self.channel: str | None = None
+        self.reader: asyncio.Task | None = None
+        self.heard: dict[int, tuple[str, float]] = {}  # service -> revision, heard at
+        self.looked_at: dict[int, float] = {}  # service -> when its order was last offered
+        self.due: set[int] = set()  # services with an offer scheduled
+        self.tasks: set[asyncio.Task] = set()
+
+    async def watch(self, service_id: int, feed: PositionFeed) -> None:
+        self.feeds.setdefault(service_id, {})[feed] = None
+        if self.channel is None:
+            self.channel = await self.layer.new_channel("queues.")
+            self.reader = asyncio.get_running_loop().create_task(self._read(self.channel))
+        # Every time: cheap, and it renews a membership the layer would let expire.
+        await self.layer.group_add(queue_group(service_id), self.channel)
+
+    def unwatch(self, service_id: int, feed: PositionFeed) -> None:
+        feeds = self.feeds.get(service_id)
+        if feeds is not None:
+            feeds.pop(feed, None)
+
+    async def _read(self, channel: str) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the layer is down: the feeds wait for it
+                if not outages.note(exc):
+                    logger.warning("reading queue changes failed")
+                await asyncio.sleep(1.0)
+                continue
+            if message.get("type") == "queue.changed":
+                self.changed(message["service"], message["revision"])
+
+    def changed(self, service_id: int, revision: str) -> None:
+        self.heard[service_id] = (revision, time.monotonic())
+        if service_id in self.due:
+            return  # the scheduled offer takes the newest order
+        self.due.add(service_id)
+        wait = self.looked_at.get(service_id, float("-inf")) + POSITION_INTERVAL - time.monotonic()
+        loop = asyncio.get_running_loop()
+        if wait > 0:
+            loop.call_later(wait, self._start_offer, service_id)
+        else:
+            self._start_offer(service_id)
+
+    def _start_offer(self, service_id: int) -> None:
+        task = asyncio.get_running_loop().create_task(self._offer(service_id))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _offer(self, service_id: int) -> None:
+        self.due.discard(service_id)
+        self.looked_at[service_id] = time.monotonic()
+        feeds = self.feeds.get(service_id)
+        if not feeds:
+            return
+        try:
+            order = await snapshot(service_id, *self.heard[service_id])
+        except Exception as exc:  # the database is down: the next change tries again
+            if not outages.note(exc):
+                logger.warning("reading a queue's order failed")
+            return
+        for feed in list(feeds):
+            try:
+                await feed.offer(order)
+            except Exception:  # that socket is closing; the others go on
+                self.unwatch(service_id, feed)
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, QueueHub] = weakref.WeakKeyDictionary()
+
+
+def hub() -> QueueHub:
+    """This event loop's hub (a new one when the channel layer changed)."""
+    loop = asyncio.get_running_loop()
+    layer = get_channel_layer()
+    found = _hubs.get(loop)
+    if found is None or found.layer is not layer:
+        if found is not None and found.reader is not None:
+            found.reader.cancel()
+        found = _hubs[loop] = QueueHub(layer)
+    return found

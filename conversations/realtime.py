@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import weakref
+from collections import deque
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
@@ -65,11 +67,6 @@ def service_group(service_id: int) -> str:
     return f"service.{service_id}"
 
 
-def queue_group(service_id: int) -> str:
-    """Residents waiting in one service; they hear only queue order changes."""
-    return f"queue.{service_id}"
-
-
 def staff_group(user_id: int) -> str:
     """All sockets of one professional."""
     return f"staff.{user_id}"
@@ -98,7 +95,7 @@ def recipients(event: Event) -> list[str]:
             groups.append(staff_group(event.assigned_to))
         return groups
     if isinstance(event, QueueChanged):
-        return [queue_group(event.service)]
+        return [queueing.queue_group(event.service)]
     if isinstance(event, SessionEnded):
         return [staff_group(event.user)]
     raise TypeError(f"no route for {type(event).__name__}")
@@ -141,13 +138,39 @@ def send_now(outgoing: Outgoing) -> None:
     if loop is None or loop.is_closed():
         async_to_sync(_send)(outgoing)
         return
-    loop.call_soon_threadsafe(_enqueue, loop, outgoing)
+    _inbox_for(loop).put(outgoing)
 
 
 async def send_now_async(event: Event) -> None:
     """Send immediately from async code; for ephemeral events that have no
     transaction (typing, receipts)."""
     await _send(Outgoing.of(event))
+
+
+class Inbox:
+    """Events handed from the database thread to one event loop. Waking a loop
+    from another thread costs a write to its self-pipe and a turn of the loop:
+    one wake-up takes everything handed over until it runs (a batch's commit
+    publishes one event per message), not one wake-up per event."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.items: deque[Outgoing] = deque()
+        self.awake = False
+
+    def put(self, outgoing: Outgoing) -> None:  # any thread
+        self.items.append(outgoing)
+        if not self.awake:
+            self.awake = True
+            self.loop.call_soon_threadsafe(self.drain)
+
+    def drain(self) -> None:  # the loop
+        # Cleared before taking: an event added from now on either is taken
+        # below or wakes the loop again (at worst once for nothing).
+        self.awake = False
+        publisher = publisher_for(self.loop)
+        while self.items:
+            publisher.put(self.items.popleft())
 
 
 class Publisher:
@@ -207,8 +230,18 @@ def publisher_for(loop: asyncio.AbstractEventLoop) -> Publisher:
     return publisher
 
 
-def _enqueue(loop: asyncio.AbstractEventLoop, outgoing: Outgoing) -> None:
-    publisher_for(loop).put(outgoing)
+_inboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Inbox] = weakref.WeakKeyDictionary()
+_inbox_lock = threading.Lock()
+
+
+def _inbox_for(loop: asyncio.AbstractEventLoop) -> Inbox:
+    inbox = _inboxes.get(loop)
+    if inbox is None:
+        with _inbox_lock:
+            inbox = _inboxes.get(loop)
+            if inbox is None:
+                inbox = _inboxes[loop] = Inbox(loop)
+    return inbox
 
 
 async def _send_chain(chain: list[Outgoing]) -> None:

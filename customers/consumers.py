@@ -3,7 +3,6 @@ this socket speaks only for that conversation."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -11,7 +10,7 @@ from django.utils import translation
 
 from attachments.selectors import infos_by_seq
 from callbacks.sockets import ResidentCallbacks
-from conversations import actions, connections, frames, realtime, selectors
+from conversations import actions, connections, frames, queueing, selectors
 from conversations.connections import CONNECTION_CHANGES
 from conversations.consumers import CLOSE_NO_CONVERSATION, ChatConsumer, handles
 from conversations.models import ActorKind, ConversationStatus, EventKind
@@ -23,7 +22,6 @@ from conversations.protocol import (
     ProtocolError,
     frame_adapter,
 )
-from conversations.queueing import PositionFeed
 from crisis.sockets import ResidentCrisis
 from customers.selectors import resident_state
 from identity import hetu
@@ -65,12 +63,12 @@ class ResidentConsumer(ResidentCallbacks, ResidentCrisis, ResidentVideo, ChatCon
         self.service_id: int = state["service"]["id"]
         self.status: str = state["status"]
         self.position: int | None = state["position"]
-        self.positions = PositionFeed(self.conversation_id, self._send_position, self._wake)
+        self.positions = queueing.PositionFeed(self.conversation_id, self._send_position)
         self.positions.position = self.position
         self.language = state["language"]
         await self.watch_conversation(self.conversation_id, state["last_seq"])
         if self.status == ConversationStatus.WAITING:
-            await self.join(realtime.queue_group(self.service_id))
+            await queueing.hub().watch(self.service_id, self.positions)
         await connections.track_resident(self, conversation_id=self.conversation_id)
         await self.send_frame(
             frames.ResidentHello(conversation=frames.ResidentConversation(**state))
@@ -80,6 +78,7 @@ class ResidentConsumer(ResidentCallbacks, ResidentCrisis, ResidentVideo, ChatCon
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "conversation_id"):
+            queueing.hub().unwatch(self.service_id, self.positions)
             await connections.untrack_resident(self, conversation_id=self.conversation_id)
         await super().disconnect(code)
 
@@ -110,11 +109,11 @@ class ResidentConsumer(ResidentCallbacks, ResidentCrisis, ResidentVideo, ChatCon
         previous = (self.status, self.service_id)
         self.status, self.service_id = summary["status"], summary["service"]
         if (self.status, self.service_id) != previous:
-            await self.leave(realtime.queue_group(previous[1]))
+            queueing.hub().unwatch(previous[1], self.positions)
             if self.status == ConversationStatus.WAITING:
                 self.position = None
                 self.positions.reset()
-                await self.join(realtime.queue_group(self.service_id))
+                await queueing.hub().watch(self.service_id, self.positions)
         await self.send_frame(
             frames.ConversationState(
                 conversation=summary["id"],
@@ -126,25 +125,8 @@ class ResidentConsumer(ResidentCallbacks, ResidentCrisis, ResidentVideo, ChatCon
             )
         )
 
-    async def queue_changed(self, event: dict[str, Any]) -> None:
-        """The queue's order changed: this resident's place, at most once a
-        second (conversations.queueing)."""
-        if event["service"] != self.service_id or self.status != ConversationStatus.WAITING:
-            return
-        await self.positions.changed(event["service"], event["revision"])
-
-    async def queue_flush(self, event: dict[str, Any]) -> None:
-        if self.status == ConversationStatus.WAITING:
-            await self.positions.flush()
-
-    def _wake(self) -> None:
-        # Through the layer, so that it runs in turn with this socket's other events.
-        task = asyncio.ensure_future(
-            self.channel_layer.send(self.channel_name, {"type": "queue.flush"})
-        )
-        task.add_done_callback(lambda t: t.cancelled() or t.exception())
-
     async def _send_position(self, position: int, waiting: int) -> None:
+        """The hub (conversations.queueing) found this resident's place changed."""
         self.position = position
         await self.send_frame(frames.QueuePosition(position=position, waiting=waiting))
 

@@ -6,8 +6,10 @@ import asyncio
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 
-from conversations import actions
+from conversations import actions, consumers, realtime
+from conversations.events import MessageNew
 from tests.conftest import Socket, resident_cookie
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("channel_layer")]
@@ -99,3 +101,75 @@ async def test_without_a_sync_live_delivery_starts_after_the_hold(
         assert got == [1, 2]
     finally:
         await silent.close()
+
+
+async def _synced_resident(conversation, professional, resident_socket):
+    await database_sync_to_async(actions.claim_conversation)(
+        conversation_id=conversation.pk, professional=professional
+    )
+    resident = await resident_socket(conversation)
+    await resident.send({"type": "sync", "after_seq": 0})
+    await resident.recv_until("sync.done")
+    return resident
+
+
+def _live(conversation, seq: int, body: str) -> dict:
+    return MessageNew(
+        conversation=conversation.pk,
+        seq=seq,
+        client_id=f"c{seq}",
+        author_kind="staff",
+        author_name="Anna",
+        body=body,
+        created="2026-11-25T12:00:00+00:00",
+    ).as_message()
+
+
+async def test_a_message_ahead_of_a_gap_waits_for_the_one_before_it_on_the_layer(
+    conversation, professional, resident_socket, monkeypatch
+):
+    # Two server processes publish one conversation's messages, each its own
+    # authors': seq 2 may cross the layer before seq 1. The socket waits for 1
+    # instead of reading the database (which, here, has neither: a read would
+    # show as a missing 1).
+    resident = await _synced_resident(conversation, professional, resident_socket)
+    reads = []
+    real = consumers._messages_after
+    monkeypatch.setattr(consumers, "_messages_after", lambda *a: reads.append(a) or real(*a))
+    layer = get_channel_layer()
+    group = realtime.conversation_group(conversation.pk)
+    await layer.group_send(group, _live(conversation, 2, "second"))
+    await asyncio.sleep(LATENCY)  # the first is a few milliseconds behind
+    await layer.group_send(group, _live(conversation, 1, "first"))
+    got = [await resident.recv_until("message.new") for _ in range(2)]
+    assert [(f["seq"], f["body"]) for f in got] == [(1, "first"), (2, "second")]
+    assert reads == []
+    assert await resident.nothing(consumers.REORDER_SECONDS + 0.2)  # and no late fill
+
+
+async def test_a_gap_the_layer_does_not_fill_in_time_is_read_from_the_database(
+    conversation, professional, resident_socket, monkeypatch
+):
+    monkeypatch.setattr(consumers, "REORDER_SECONDS", 0.2)
+    resident = await _synced_resident(conversation, professional, resident_socket)
+    monkeypatch.setattr(realtime, "publish", lambda event: None)  # the layer loses them all
+
+    @database_sync_to_async
+    def post(i):
+        return actions.post_message(
+            conversation_id=conversation.pk,
+            author_kind="staff",
+            author=professional,
+            body=f"stored {i}",
+            client_id=f"s{i}",
+        )
+
+    for i in range(1, 4):
+        await post(i)
+    layer = get_channel_layer()
+    await layer.group_send(
+        realtime.conversation_group(conversation.pk), _live(conversation, 3, "stored 3")
+    )
+    got = [await resident.recv_until("message.new", timeout=3) for _ in range(3)]
+    assert [(f["seq"], f["body"]) for f in got] == [(i, f"stored {i}") for i in (1, 2, 3)]
+    assert await resident.nothing(0.3)

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 
 from conversations import actions, queueing, selectors
 from conversations.events import QueueChanged
@@ -92,3 +93,29 @@ async def test_a_dropped_order_of_this_process_is_answered_by_its_newest_without
     assert reads == []
     assert oldest.waiting == 30 - (queueing.KEEP + 4)
     assert oldest.positions[29] == 1 + 29 - (queueing.KEEP + 4)
+
+
+async def test_a_process_hears_a_queue_once_and_tells_only_residents_whose_place_changed(
+    service, professional, resident_socket, channel_layer
+):
+    queue = await database_sync_to_async(
+        lambda: [ConversationFactory(service=service) for _ in range(5)]
+    )()
+    sockets = [await resident_socket(c) for c in queue]
+    assert [s.hello["conversation"]["position"] for s in sockets] == [1, 2, 3, 4, 5]
+    if channel_layer == "memory":
+        # One subscriber per process, however many residents wait here.
+        layer = get_channel_layer()
+        assert len(layer.groups[queueing.queue_group(service.pk)]) == 1
+
+    async def claim(conversation):
+        await database_sync_to_async(actions.claim_conversation)(
+            conversation_id=conversation.pk, professional=professional
+        )
+
+    await claim(queue[-1])  # the last: nobody else's place changes
+    for sock in sockets[:-1]:
+        assert await sock.nothing(0.3)
+    await claim(queue[0])  # the first: everyone behind moves up
+    got = [await sock.recv_until("queue.position") for sock in sockets[1:4]]
+    assert [(f["position"], f["waiting"]) for f in got] == [(1, 3), (2, 3), (3, 3)]

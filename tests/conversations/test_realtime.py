@@ -33,8 +33,8 @@ async def test_the_publisher_logs_a_failing_event_and_delivers_the_next(caplog):
             Typing(conversation=1, author_kind="staff", active=True, sender="s")
         )
         with caplog.at_level(logging.ERROR, logger="conversations.realtime"):
-            realtime._enqueue(loop, bad)
-            realtime._enqueue(loop, good)
+            realtime.publisher_for(loop).put(bad)
+            realtime.publisher_for(loop).put(good)
             for _ in range(50):
                 if sent:
                     break
@@ -43,6 +43,51 @@ async def test_the_publisher_logs_a_failing_event_and_delivers_the_next(caplog):
         realtime._send = original
     assert sent == ["typing.changed"]
     assert "publishing broken.event failed" in caplog.text
+
+
+async def test_events_handed_over_from_another_thread_wake_the_loop_once_in_order(monkeypatch):
+    """A batch's commit hands one event per message from the database thread:
+    they arrive in order, with one wake-up of the loop for everything handed over
+    before it runs (here the hand-over runs while the loop cannot, as when the
+    database thread holds the GIL through a commit's callbacks)."""
+    loop = asyncio.get_running_loop()
+    sent: list[int] = []
+    wakeups = []
+
+    async def fake_send(outgoing):
+        sent.append(outgoing.event.conversation)
+
+    monkeypatch.setattr(realtime, "_send", fake_send)
+    inbox = realtime._inbox_for(loop)
+    real_drain = inbox.drain
+    monkeypatch.setattr(inbox, "drain", lambda: wakeups.append(1) or real_drain())
+
+    def commit_a_batch():
+        for i in range(1, 51):
+            token = realtime.server_loop.set(loop)
+            try:
+                realtime.send_now(
+                    realtime.Outgoing.of(
+                        Typing(conversation=i, author_kind="staff", active=True, sender="s")
+                    )
+                )
+            finally:
+                realtime.server_loop.reset(token)
+
+    commit_a_batch()
+    for _ in range(100):
+        if len(sent) == 50:
+            break
+        await asyncio.sleep(0.01)
+    assert sorted(sent) == list(range(1, 51))
+    assert len(wakeups) == 1
+    # And the next hand-over, from another thread, wakes it again.
+    await asyncio.to_thread(commit_a_batch)
+    for _ in range(100):
+        if len(sent) == 100:
+            break
+        await asyncio.sleep(0.01)
+    assert sorted(sent[50:]) == list(range(1, 51)) and len(wakeups) >= 2
 
 
 def test_an_event_without_a_route_fails_inside_the_action_not_later():
