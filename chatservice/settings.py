@@ -208,8 +208,9 @@ def redis_channel_layer(url: str, backend: str, prefix: str = "chatservice") -> 
                 "capacity": 1000,
             },
         }
+    # channels-redis' pub/sub layer, publishing in pipelines (conversations.layers).
     return {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "BACKEND": "conversations.layers.PipelinedRedisPubSubChannelLayer",
         "CONFIG": {"hosts": [url], "prefix": prefix},
     }
 

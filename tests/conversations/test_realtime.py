@@ -13,7 +13,8 @@ from conversations.events import Event, Typing
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("channel_layer")]
 
 
-async def test_the_publisher_logs_a_failing_event_and_delivers_the_next(caplog):
+async def test_the_publisher_logs_a_failing_event_and_delivers_the_next(caplog, monkeypatch):
+    monkeypatch.setattr(realtime, "get_channel_layer", lambda: None)  # one send per event
     loop = asyncio.get_running_loop()
     sent: list[str] = []
 
@@ -58,6 +59,7 @@ async def test_events_handed_over_from_another_thread_wake_the_loop_once_in_orde
         sent.append(outgoing.event.conversation)
 
     monkeypatch.setattr(realtime, "_send", fake_send)
+    monkeypatch.setattr(realtime, "get_channel_layer", lambda: None)  # one send per event
     inbox = realtime._inbox_for(loop)
     real_drain = inbox.drain
     monkeypatch.setattr(inbox, "drain", lambda: wakeups.append(1) or real_drain())
