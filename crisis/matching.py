@@ -11,6 +11,7 @@ each other in the text. Pure functions: no database, no settings.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -22,12 +23,16 @@ _WORD = re.compile(r"\w+")
 def fold(text: str) -> str:
     """Case folded, without diacritics, one character in for one character out
     (so positions in the folded text are positions in the original)."""
-    out = []
-    for char in text:
-        base = unicodedata.normalize("NFKD", char.casefold())
-        letters = "".join(c for c in base if not unicodedata.combining(c))
-        out.append(letters[:1] if len(letters) >= 1 else " ")
-    return "".join(out)
+    if text.isascii():  # every resident message passes here: the common case in C
+        return text.lower()
+    return "".join(map(_fold_char, text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    base = unicodedata.normalize("NFKD", char.casefold())
+    letters = "".join(c for c in base if not unicodedata.combining(c))
+    return letters[:1] if len(letters) >= 1 else " "
 
 
 @dataclass(frozen=True)
@@ -58,17 +63,59 @@ class Match:
     end: int
 
 
+class Index:
+    """Phrases by their first word, so that a text is looked at once, not once
+    per phrase: exact first words in a dict, prefix first words checked
+    together with one `str.startswith`."""
+
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        self.exact: dict[str, list[Phrase]] = {}
+        self.by_prefix: list[tuple[str, Phrase]] = []
+        for phrase in phrases:
+            first, prefix = phrase.words[0]
+            if prefix:
+                self.by_prefix.append((first, phrase))
+            else:
+                self.exact.setdefault(first, []).append(phrase)
+        self.prefixes = tuple(first for first, _ in self.by_prefix)
+
+    def starting_with(self, word: str) -> list[Phrase]:
+        found = self.exact.get(word, [])
+        if self.prefixes and word.startswith(self.prefixes):
+            found = found + [p for first, p in self.by_prefix if word.startswith(first)]
+        return found
+
+
+# The index of the phrases last asked about (the selectors hand out one tuple
+# for as long as they cache it), kept with them so that its id stays theirs.
+_last: tuple[Iterable[Phrase], Index] | None = None
+
+
+def _index(phrases: Iterable[Phrase]) -> Index:
+    global _last
+    last = _last
+    if last is not None and last[0] is phrases:
+        return last[1]
+    index = Index(phrases)
+    _last = (phrases, index)
+    return index
+
+
 def find(text: str, phrases: Iterable[Phrase]) -> Match | None:
     """The phrase found earliest in `text` (the longest of those starting there),
     with where it is."""
     tokens = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(fold(text))]
-    best: Match | None = None
-    for phrase in phrases:
-        size = len(phrase.words)
-        for at in range(len(tokens) - size + 1):
-            if all(phrase.fits(tokens[at + i][0], i) for i in range(size)):
-                found = Match(phrase=phrase.text, start=tokens[at][1], end=tokens[at + size - 1][2])
-                if best is None or (found.start, -found.end) < (best.start, -best.end):
-                    best = found
-                break
-    return best
+    index = _index(phrases)
+    for at, (word, start, _end) in enumerate(tokens):
+        best: Match | None = None
+        for phrase in index.starting_with(word):
+            size = len(phrase.words)
+            if at + size > len(tokens):
+                continue
+            if all(phrase.fits(tokens[at + i][0], i) for i in range(1, size)):
+                end = tokens[at + size - 1][2]
+                if best is None or end > best.end:
+                    best = Match(phrase=phrase.text, start=start, end=end)
+        if best is not None:
+            return best
+    return None

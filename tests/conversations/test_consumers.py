@@ -370,3 +370,22 @@ async def test_professional_cannot_write_in_a_conversation_not_assigned_to_them(
     )
     assert (await pro.recv())["code"] == "not_assigned"
     assert await stored(conversation) == []
+
+
+async def test_frames_and_deliveries_do_not_wait_for_the_database_thread(
+    conversation, professional, resident_socket, staff_socket, monkeypatch
+):
+    """Channels would hop into the database thread before every handled message
+    (to close stale connections); the sockets' own database calls do that, so a
+    delivery never queues behind the writes."""
+    hops = []
+
+    async def counted():
+        hops.append(1)
+
+    monkeypatch.setattr("channels.consumer.aclose_old_connections", counted)
+    resident, pro = await active_pair(conversation, professional, resident_socket, staff_socket)
+    await resident.send({"type": "message.send", "client_id": "r-1", "body": "Hej"})
+    assert (await resident.recv_until("message.ack"))["seq"] == 1
+    assert (await pro.recv_until("message.new"))["body"] == "Hej"
+    assert hops == []

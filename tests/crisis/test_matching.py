@@ -100,3 +100,19 @@ def test_prefix_only_on_the_starred_word():
     assert phrase is not None
     assert find("hän haluaa tappaa itsensä", [phrase])
     assert find("tappaako itsensä", [phrase]) is None
+
+
+def test_the_ascii_fast_path_folds_exactly_as_the_general_one():
+    from crisis.matching import _fold_char
+
+    every_ascii = "".join(chr(c) for c in range(128))
+    assert fold(every_ascii) == "".join(map(_fold_char, every_ascii))
+    assert fold("MÅR Ääliö") == "mar aalio"
+
+
+def test_the_earliest_phrase_wins_and_the_longest_of_those_starting_there():
+    phrases = [p for p in map(Phrase.parse, ["vill dö", "vill", "dö*", "ta livet av mig"]) if p]
+    found = find("jag vill dö, ja dödens", phrases)
+    assert (found.phrase, found.start, found.end) == ("vill dö", 4, 11)
+    assert find("ta livet av mig", phrases).phrase == "ta livet av mig"
+    assert find("jag dör", phrases).phrase == "dö*"
