@@ -150,6 +150,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.holding: dict[int, float] = {}
         # conversation id -> live messages ahead of a gap, by seq (see message_new)
         self.ahead: dict[int, dict[int, dict[str, Any]]] = {}
+        self.gap_since: dict[int, float] = {}  # conversation id -> when its gap opened
         self.joined: set[str] = set()
         self.seen_events: deque[str] = deque(maxlen=256)
         self.bucket = TokenBucket(
@@ -222,6 +223,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.delivered.pop(conversation_id, None)
         self.holding.pop(conversation_id, None)
         self.ahead.pop(conversation_id, None)
+        self.gap_since.pop(conversation_id, None)
         await self.leave(realtime.conversation_group(conversation_id))
 
     # --- sending ------------------------------------------------------------
@@ -404,12 +406,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # layer: wait for it rather than read the database at once.
             ahead = self.ahead.setdefault(conversation_id, {})
             if not ahead:
+                self.gap_since[conversation_id] = time.monotonic()
                 asyncio.get_running_loop().call_later(
                     REORDER_SECONDS, self._later, "gap.fill", conversation_id
                 )
             ahead[seq] = event
             if len(ahead) >= REORDER_LIMIT:
-                await self.gap_fill({"conversation": conversation_id})
+                await self.gap_fill({"conversation": conversation_id, "full": True})
             return
         await self._send_message(event)
         self.delivered[conversation_id] = seq
@@ -437,23 +440,44 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.delivered[conversation_id] = delivered
         for seq in [seq for seq in ahead if seq <= delivered]:
             del ahead[seq]
+        if not ahead:  # the gap closed in time
+            del self.ahead[conversation_id]
+            self.gap_since.pop(conversation_id, None)
 
     async def gap_fill(self, event: dict[str, Any]) -> None:
         """The missing messages did not arrive over the layer in time (or too many
         wait): read them from the database, up to the newest waiting one."""
         conversation_id = event["conversation"]
+        if "full" not in event:
+            # The timer of a gap that closed in time may meet a newer gap: that one
+            # gets its own REORDER_SECONDS.
+            since = self.gap_since.get(conversation_id)
+            if since is None:
+                return
+            left = since + REORDER_SECONDS - time.monotonic()
+            if left > 0.005:
+                asyncio.get_running_loop().call_later(
+                    left, self._later, "gap.fill", conversation_id
+                )
+                return
+        self.gap_since.pop(conversation_id, None)
         ahead = self.ahead.pop(conversation_id, None)
         delivered = self.delivered.get(conversation_id)
         if not ahead or delivered is None:
             return
         newest = max(ahead)
-        if newest > delivered:
-            for message in await _messages_after(
-                conversation_id, delivered, newest - delivered, self.attachment_lookup
-            ):
-                await self.send_frame(message)
-                delivered = message.seq
-            self.delivered[conversation_id] = delivered
+        if newest <= delivered:
+            return
+        for message in await _messages_after(
+            conversation_id, delivered, newest - delivered, self.attachment_lookup
+        ):
+            await self.send_frame(message)
+            delivered = message.seq
+        # What the database did not have (erased meanwhile) is not waited for again.
+        for seq in sorted(s for s in ahead if s > delivered):
+            await self._send_message(ahead[seq])
+            delivered = seq
+        self.delivered[conversation_id] = delivered
 
     async def hold_release(self, event: dict[str, Any]) -> None:
         if event["conversation"] in self.holding:

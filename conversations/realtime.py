@@ -38,6 +38,7 @@ from conversations.events import (
     ToConversation,
     Typing,
 )
+from conversations.models import ConversationStatus, EventKind
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,17 @@ def staff_group(user_id: int) -> str:
     return f"staff.{user_id}"
 
 
+# Changes of an active conversation that its service's other professionals see:
+# those that move it into or out of the queue. The rest (the resident's
+# connection, identification, video, crisis flags, idle flags, …) are for its
+# own parties: with 1,000 conversations in one service, a reconnect storm sent
+# every connection flip to every professional's dashboard, which shows only the
+# queue and their own chats (docs/benchmarks.md, scenario 4).
+QUEUE_CHANGES = frozenset(
+    {EventKind.CREATED, EventKind.CLAIMED, EventKind.TRANSFERRED, EventKind.CLOSED}
+)
+
+
 def recipients(event: Event) -> list[str]:
     """Who receives an event. Residents' sockets join only their conversation and
     their queue group, so anything routed elsewhere never reaches a resident."""
@@ -79,7 +91,9 @@ def recipients(event: Event) -> list[str]:
         return [conversation_group(event.conversation)]
     if isinstance(event, ConversationChanged):
         summary = event.conversation
-        groups = [conversation_group(summary.id), service_group(summary.service)]
+        groups = [conversation_group(summary.id)]
+        if summary.status != ConversationStatus.ACTIVE or event.change in QUEUE_CHANGES:
+            groups.append(service_group(summary.service))
         if event.previous_service and event.previous_service != summary.service:
             groups.append(service_group(event.previous_service))
         if summary.assigned_to:

@@ -173,3 +173,25 @@ async def test_a_gap_the_layer_does_not_fill_in_time_is_read_from_the_database(
     got = [await resident.recv_until("message.new", timeout=3) for _ in range(3)]
     assert [(f["seq"], f["body"]) for f in got] == [(i, f"stored {i}") for i in (1, 2, 3)]
     assert await resident.nothing(0.3)
+
+
+async def test_a_closed_gap_s_timer_does_not_cut_short_the_wait_of_a_newer_gap(
+    conversation, professional, resident_socket, monkeypatch
+):
+    monkeypatch.setattr(consumers, "REORDER_SECONDS", 0.4)
+    resident = await _synced_resident(conversation, professional, resident_socket)
+    reads = []
+    real = consumers._messages_after
+    monkeypatch.setattr(consumers, "_messages_after", lambda *a: reads.append(a) or real(*a))
+    layer = get_channel_layer()
+    group = realtime.conversation_group(conversation.pk)
+    await layer.group_send(group, _live(conversation, 2, "two"))
+    await asyncio.sleep(LATENCY)
+    await layer.group_send(group, _live(conversation, 1, "one"))  # that gap closed in time
+    await asyncio.sleep(0.3)
+    await layer.group_send(group, _live(conversation, 4, "four"))  # a new one opens
+    await asyncio.sleep(0.2)  # past the first gap's timer, within the second's wait
+    await layer.group_send(group, _live(conversation, 3, "three"))
+    got = [await resident.recv_until("message.new") for _ in range(4)]
+    assert [f["body"] for f in got] == ["one", "two", "three", "four"]
+    assert reads == []

@@ -8,7 +8,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from conversations import actions, realtime
-from conversations.events import Event, Typing
+from conversations.events import ConversationChanged, ConversationSummary, Event, Typing
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("channel_layer")]
 
@@ -118,3 +118,41 @@ async def test_inside_the_server_events_never_block_the_database_thread(
     await resident.send({"type": "message.send", "client_id": "r1", "body": "Hej"})
     assert (await resident.recv_until("message.ack"))["seq"] == 1
     assert (await pro.recv_until("message.new"))["body"] == "Hej"
+
+
+@pytest.mark.parametrize(
+    ("status", "change", "to_service"),
+    [
+        ("active", "resident_disconnected", False),
+        ("active", "resident_connected", False),
+        ("active", "idle_flagged", False),
+        ("active", "crisis_matched", False),
+        ("active", "claimed", True),
+        ("active", "transferred", True),
+        ("waiting", "resident_disconnected", True),
+        ("waiting", "crisis_matched", True),
+        ("closed", "closed", True),
+    ],
+)
+def test_the_service_s_professionals_hear_what_changes_its_queue_not_inside_others_chats(
+    status, change, to_service
+):
+    summary = ConversationSummary(
+        id=7,
+        service=3,
+        status=status,
+        resident_name="",
+        matter="",
+        language="sv",
+        created="",
+        assigned_to=5 if status == "active" else None,
+        resident_left=False,
+        last_seq=0,
+    )
+    groups = realtime.recipients(
+        ConversationChanged(event_id=1, change=change, conversation=summary)
+    )
+    assert realtime.conversation_group(7) in groups
+    assert (realtime.service_group(3) in groups) is to_service
+    if status == "active":
+        assert realtime.staff_group(5) in groups  # the assignee always
