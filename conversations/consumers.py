@@ -151,6 +151,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # conversation id -> live messages ahead of a gap, by seq (see message_new)
         self.ahead: dict[int, dict[int, dict[str, Any]]] = {}
         self.gap_since: dict[int, float] = {}  # conversation id -> when its gap opened
+        # conversation id -> the seq live delivery started from when the hold ran
+        # out before the client's sync (see on_sync)
+        self.released: dict[int, int] = {}
         self.joined: set[str] = set()
         self.seen_events: deque[str] = deque(maxlen=256)
         self.bucket = TokenBucket(
@@ -224,6 +227,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.holding.pop(conversation_id, None)
         self.ahead.pop(conversation_id, None)
         self.gap_since.pop(conversation_id, None)
+        self.released.pop(conversation_id, None)
         await self.leave(realtime.conversation_group(conversation_id))
 
     # --- sending ------------------------------------------------------------
@@ -340,26 +344,44 @@ class ChatConsumer(AsyncWebsocketConsumer):
     @handles(SyncRequest, Access.READER)
     async def on_sync(self, frame: SyncRequest, conversation_id: int) -> None:
         self.holding.pop(conversation_id, None)
+        after = frame.after_seq
+        released_from = self.released.pop(conversation_id, None)
+        if released_from is not None:
+            # The hold ran out before this sync came (a slow network or a busy
+            # server): what followed `released_from` already went out on this
+            # socket. Send only what the client lacks before it, then go on from
+            # what this socket has (never the same message twice).
+            if after < released_from:
+                await self.replay(conversation_id, after, until=released_from)
+            after = max(after, self.delivered.get(conversation_id, after))
         await self.send_frame(
             frames.SyncDone(
                 conversation=conversation_id,
-                last_seq=await self.replay(conversation_id, frame.after_seq),
+                last_seq=await self.replay(conversation_id, after),
             )
         )
 
-    async def replay(self, conversation_id: int, after_seq: int) -> int:
-        """Send the messages after `after_seq` up to the newest; the newest seq."""
+    async def replay(self, conversation_id: int, after_seq: int, until: int | None = None) -> int:
+        """Send the messages after `after_seq` up to the newest (or up to `until`);
+        the newest seq (the last one sent)."""
         last = after_seq
         while True:
-            batch = await _messages_after(
-                conversation_id, last, settings.CHAT_SYNC_BATCH, self.attachment_lookup
+            limit = (
+                settings.CHAT_SYNC_BATCH
+                if until is None
+                else min(settings.CHAT_SYNC_BATCH, until - last)
             )
+            if limit <= 0:
+                return last
+            batch = await _messages_after(conversation_id, last, limit, self.attachment_lookup)
             for message in batch:
                 await self.send_frame(message)
             if batch:
                 last = batch[-1].seq
-            if len(batch) < settings.CHAT_SYNC_BATCH:
+            if len(batch) < limit:
                 break
+        if until is not None:
+            return last
         if not batch and last == after_seq:
             # Nothing after the client's number: answer the real newest seq, which
             # may be lower (a client that claims more must not skip what follows).
@@ -486,6 +508,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def release(self, conversation_id: int) -> None:
         """No sync came: deliver from where the socket started following."""
         self.holding.pop(conversation_id, None)
+        self.released[conversation_id] = self.delivered[conversation_id]
         await self.replay(conversation_id, self.delivered[conversation_id])
 
     async def receipt_changed(self, event: dict[str, Any]) -> None:

@@ -13,7 +13,13 @@ from django.contrib.auth.models import AbstractUser
 from conversations import limits, realtime, selectors
 from conversations.errors import DomainError
 from conversations.events import ConversationChanged, ConversationSummary, QueueChanged
-from conversations.models import ActorKind, Conversation, ConversationEvent, EventKind
+from conversations.models import (
+    ActorKind,
+    Conversation,
+    ConversationEvent,
+    ConversationStatus,
+    EventKind,
+)
 
 # A professional. The user model (settings.AUTH_USER_MODEL, staff.User) lives in an
 # app above this one; only the type checker looks there.
@@ -104,6 +110,15 @@ def announce(
 ) -> None:
     """Publish the change, and the new queue order of every queue it touched."""
     announce_change(conversation, event, previous_service=previous_service)
+    if (
+        conversation.status == ConversationStatus.ACTIVE
+        and event.kind not in realtime.QUEUE_CHANGES
+        and previous_service is None
+    ):
+        # Inside an active chat (the resident's connection, …): no queue changed.
+        # Computing the order and the pace for each such flip was most of a
+        # reconnect storm's database time (docs/benchmarks.md, scenario 4).
+        return
     for service_id in {conversation.service_id, previous_service or conversation.service_id}:
         realtime.publish(
             QueueChanged(

@@ -81,6 +81,19 @@ def test_ghosts_do_not_count_in_other_residents_queue_position(service, events):
     assert queue[-1].waiting == [second.pk, third.pk]
 
 
+def test_an_active_chat_s_connection_flips_change_no_queue(service, professional, events):
+    """Only its parties hear them; no queue order is computed or sent for them."""
+    from conversations.actions import claim_conversation
+
+    chat = ConversationFactory(service=service)
+    claim_conversation(conversation_id=chat.pk, professional=professional)
+    events.clear()
+    actions.resident_socket_opened(conversation_id=chat.pk, channel_name="a", now=T0)
+    actions.resident_socket_closed(conversation_id=chat.pk, channel_name="a", now=T0)
+    assert changes(events) == [("resident_disconnected", False)]
+    assert [e for e in events if isinstance(e, QueueChanged)] == []
+
+
 def test_the_heartbeat_refreshes_only_this_process_rows(conversation):
     other = ConversationFactory(service=conversation.service)
     actions.resident_socket_opened(conversation_id=conversation.pk, channel_name="mine", now=T0)

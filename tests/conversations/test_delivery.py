@@ -195,3 +195,40 @@ async def test_a_closed_gap_s_timer_does_not_cut_short_the_wait_of_a_newer_gap(
     got = [await resident.recv_until("message.new") for _ in range(4)]
     assert [f["body"] for f in got] == ["one", "two", "three", "four"]
     assert reads == []
+
+
+async def test_a_sync_after_the_hold_ran_out_sends_only_what_the_socket_has_not_sent(
+    conversation, professional, staff_socket, monkeypatch
+):
+    """A busy server or a slow link: the hold runs out and live delivery starts
+    from the hello's last seq; the client's late sync then gets what it lacks
+    before that, and never a message this socket already sent."""
+    monkeypatch.setattr(consumers, "HOLD_SECONDS", 0.2)
+    await database_sync_to_async(actions.claim_conversation)(
+        conversation_id=conversation.pk, professional=professional
+    )
+    pro = await staff_socket(professional)
+    await pro_sends(pro, conversation, 1, 2)  # before the resident's page connects
+    cookie = await database_sync_to_async(resident_cookie)(conversation)
+    late = Socket("/ws/v1/resident/", cookie)
+    await late.connect()
+    try:
+        assert (await late.recv())["conversation"]["last_seq"] == 2  # hello
+        await asyncio.sleep(0.3)  # the hold runs out
+        await pro_sends(pro, conversation, 3, 1)
+        assert (await late.recv_until("message.new", timeout=3))["seq"] == 3
+        await late.send({"type": "sync", "after_seq": 0})  # the page shows nothing yet
+        got = []
+        while True:
+            frame = await late.recv(timeout=3)
+            if frame["type"] == "sync.done":
+                break
+            if frame["type"] == "message.new":
+                got.append(frame["seq"])
+        assert got == [1, 2]  # 3 went out already
+        assert frame["last_seq"] == 3
+        await pro_sends(pro, conversation, 4, 1)
+        assert (await late.recv_until("message.new"))["seq"] == 4
+        assert await late.nothing(0.3)
+    finally:
+        await late.close()
