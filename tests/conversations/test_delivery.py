@@ -113,6 +113,14 @@ async def _synced_resident(conversation, professional, resident_socket):
     return resident
 
 
+def _count_reads(monkeypatch) -> list:
+    """The socket's reads of messages from the database, as they happen."""
+    reads: list = []
+    real = consumers._messages_after
+    monkeypatch.setattr(consumers, "_messages_after", lambda *a: reads.append(a) or real(*a))
+    return reads
+
+
 def _live(conversation, seq: int, body: str) -> dict:
     return MessageNew(
         conversation=conversation.pk,
@@ -133,9 +141,7 @@ async def test_a_message_ahead_of_a_gap_waits_for_the_one_before_it_on_the_layer
     # instead of reading the database (which, here, has neither: a read would
     # show as a missing 1).
     resident = await _synced_resident(conversation, professional, resident_socket)
-    reads = []
-    real = consumers._messages_after
-    monkeypatch.setattr(consumers, "_messages_after", lambda *a: reads.append(a) or real(*a))
+    reads = _count_reads(monkeypatch)
     layer = get_channel_layer()
     group = realtime.conversation_group(conversation.pk)
     await layer.group_send(group, _live(conversation, 2, "second"))
@@ -180,9 +186,7 @@ async def test_a_closed_gap_s_timer_does_not_cut_short_the_wait_of_a_newer_gap(
 ):
     monkeypatch.setattr(consumers, "REORDER_SECONDS", 0.4)
     resident = await _synced_resident(conversation, professional, resident_socket)
-    reads = []
-    real = consumers._messages_after
-    monkeypatch.setattr(consumers, "_messages_after", lambda *a: reads.append(a) or real(*a))
+    reads = _count_reads(monkeypatch)
     layer = get_channel_layer()
     group = realtime.conversation_group(conversation.pk)
     await layer.group_send(group, _live(conversation, 2, "two"))
