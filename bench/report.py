@@ -153,7 +153,7 @@ def render() -> str:
     saturation_section(
         out,
         "saturation-redis-pubsub",
-        "1. Saturation, PostgreSQL + Redis (RedisPubSubChannelLayer)",
+        "1. Saturation, PostgreSQL + Redis (RedisPubSubChannelLayer, pipelined publishing)",
     )
     saturation_section(
         out, "saturation-redis-core", "1. Saturation, PostgreSQL + Redis (RedisChannelLayer)"
@@ -292,17 +292,17 @@ def idle_section(out: list[str]) -> None:
         out.append("Not run or failed.\n")
         return
     out.append(
-        f"{runs[-1][1]['sockets']} resident sockets (active conversations, each page synced and then silent) on one "
-        "process against as many bare echo sockets on a fresh process; RSS growth divided by the sockets, after "
-        "20 warm-up sockets; PostgreSQL + Redis (pub/sub).\n"
+        "Resident sockets (active conversations, each page synced and then silent) on one process against as "
+        "many bare echo sockets on a fresh process; RSS growth divided by the sockets, after 20 warm-up "
+        "sockets; PostgreSQL + Redis (pub/sub).\n"
     )
     out.append(
-        "| code | resident socket KB | bare echo socket KB | RSS MB before → after (full stack) | connect all, s |"
+        "| code | sockets | resident socket KB | bare echo socket KB | RSS MB before → after (full stack) | connect all, s |"
     )
-    out.append("|---|---|---|---|---|")
+    out.append("|---|---|---|---|---|---|")
     for label, r in runs:
         out.append(
-            f"| {label} | {r['full']['kb_per_socket']} | {r['echo']['kb_per_socket']} | "
+            f"| {label} | {r['sockets']:,} | {r['full']['kb_per_socket']} | {r['echo']['kb_per_socket']} | "
             f"{r['full']['rss_before_mb']} → {r['full']['rss_after_mb']} | {r['full']['connect_seconds']} |"
         )
 
