@@ -217,12 +217,27 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
 
     def _later(self, kind: str, conversation_id: int) -> None:
-        # Through the layer, so that it runs in turn with this socket's other events.
+        """A timer's turn for `hold.release` or `gap.fill`: through the layer, so
+        that it runs in turn with this socket's other events; only while it is
+        still due, and again a second later if the layer refused it (a full
+        channel), so that a held message never waits for good."""
+        waiting = self.holding if kind == "hold.release" else self.gap_since
+        if conversation_id not in waiting:
+            return  # the sync came, or the gap closed, or the socket stopped following
+
+        def sent(task: asyncio.Task) -> None:
+            if not task.cancelled() and task.exception() is not None:
+                asyncio.get_running_loop().call_later(1.0, self._later, kind, conversation_id)
+
         message = {"type": kind, "conversation": conversation_id}
-        task = asyncio.ensure_future(self.channel_layer.send(self.channel_name, message))
-        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        asyncio.ensure_future(
+            self.channel_layer.send(self.channel_name, message)
+        ).add_done_callback(sent)
 
     async def unwatch_conversation(self, conversation_id: int) -> None:
+        if conversation_id in self.ahead:
+            # What this socket heard before it stops following goes out first.
+            await self.gap_fill({"conversation": conversation_id, "full": True})
         self.delivered.pop(conversation_id, None)
         self.holding.pop(conversation_id, None)
         self.ahead.pop(conversation_id, None)
@@ -433,7 +448,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                     REORDER_SECONDS, self._later, "gap.fill", conversation_id
                 )
             ahead[seq] = event
-            if len(ahead) >= REORDER_LIMIT:
+            overdue = time.monotonic() - self.gap_since[conversation_id] >= REORDER_SECONDS
+            if overdue or len(ahead) >= REORDER_LIMIT:
                 await self.gap_fill({"conversation": conversation_id, "full": True})
             return
         await self._send_message(event)

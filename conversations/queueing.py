@@ -174,30 +174,36 @@ class PositionFeed:
 class QueueHub:
     """This event loop's one subscriber to the queue groups: it hears each new
     order once and offers it to its waiting residents' feeds, per service at
-    most once per POSITION_INTERVAL."""
+    most once per POSITION_INTERVAL and one offer at a time (so that a resident
+    never gets an older place after a newer one). Feeds are held weakly: a
+    socket that ended without its disconnect does not stay here."""
 
     def __init__(self, layer: BaseChannelLayer) -> None:
         self.layer = layer
-        self.feeds: dict[int, dict[PositionFeed, None]] = {}  # service -> feeds, in order
+        # service -> its residents' feeds (weakly: a dead socket drops out)
+        self.feeds: dict[int, weakref.WeakSet[PositionFeed]] = {}
         self.channel: str | None = None
         self.reader: asyncio.Task | None = None
+        self.opening = asyncio.Lock()
         self.heard: dict[int, tuple[str, float]] = {}  # service -> revision, heard at
         self.looked_at: dict[int, float] = {}  # service -> when its order was last offered
         self.due: set[int] = set()  # services with an offer scheduled
+        self.offering: dict[int, asyncio.Lock] = {}
         self.tasks: set[asyncio.Task] = set()
 
     async def watch(self, service_id: int, feed: PositionFeed) -> None:
-        self.feeds.setdefault(service_id, {})[feed] = None
-        if self.channel is None:
-            self.channel = await self.layer.new_channel("queues.")
-            self.reader = asyncio.get_running_loop().create_task(self._read(self.channel))
+        self.feeds.setdefault(service_id, weakref.WeakSet()).add(feed)
+        async with self.opening:  # one channel, however many residents connect at once
+            if self.channel is None:
+                self.channel = await self.layer.new_channel("queues.")
+                self.reader = asyncio.get_running_loop().create_task(self._read(self.channel))
         # Every time: cheap, and it renews a membership the layer would let expire.
         await self.layer.group_add(queue_group(service_id), self.channel)
 
     def unwatch(self, service_id: int, feed: PositionFeed) -> None:
         feeds = self.feeds.get(service_id)
         if feeds is not None:
-            feeds.pop(feed, None)
+            feeds.discard(feed)
 
     async def _read(self, channel: str) -> None:
         while True:
@@ -231,22 +237,25 @@ class QueueHub:
         task.add_done_callback(self.tasks.discard)
 
     async def _offer(self, service_id: int) -> None:
-        self.due.discard(service_id)
-        self.looked_at[service_id] = time.monotonic()
-        feeds = self.feeds.get(service_id)
-        if not feeds:
-            return
-        try:
-            order = await snapshot(service_id, *self.heard[service_id])
-        except Exception as exc:  # the database is down: the next change tries again
-            if not outages.note(exc):
-                logger.warning("reading a queue's order failed")
-            return
-        for feed in list(feeds):
+        async with self.offering.setdefault(service_id, asyncio.Lock()):
+            # The newest order heard by now: offers run one after another, each
+            # with an order at least as new as the one before.
+            self.due.discard(service_id)
+            self.looked_at[service_id] = time.monotonic()
+            feeds = self.feeds.get(service_id)
+            if not feeds:
+                return
             try:
-                await feed.offer(order)
-            except Exception:  # that socket is closing; the others go on
-                self.unwatch(service_id, feed)
+                order = await snapshot(service_id, *self.heard[service_id])
+            except Exception as exc:  # the database is down: the next change tries again
+                if not outages.note(exc):
+                    logger.warning("reading a queue's order failed")
+                return
+            for feed in list(feeds):
+                try:
+                    await feed.offer(order)
+                except Exception:  # that socket is closing; the others go on
+                    self.unwatch(service_id, feed)
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, QueueHub] = weakref.WeakKeyDictionary()

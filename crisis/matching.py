@@ -66,33 +66,36 @@ class Match:
 class Index:
     """Phrases by their first word, so that a text is looked at once, not once
     per phrase: exact first words in a dict, prefix first words checked
-    together with one `str.startswith`."""
+    together with one `str.startswith`. Each phrase keeps its place in the
+    given order, which decides between phrases over the same words."""
 
     def __init__(self, phrases: Iterable[Phrase]) -> None:
-        self.exact: dict[str, list[Phrase]] = {}
-        self.by_prefix: list[tuple[str, Phrase]] = []
-        for phrase in phrases:
+        self.exact: dict[str, list[tuple[int, Phrase]]] = {}
+        self.by_prefix: list[tuple[str, int, Phrase]] = []
+        for order, phrase in enumerate(phrases):
             first, prefix = phrase.words[0]
             if prefix:
-                self.by_prefix.append((first, phrase))
+                self.by_prefix.append((first, order, phrase))
             else:
-                self.exact.setdefault(first, []).append(phrase)
-        self.prefixes = tuple(first for first, _ in self.by_prefix)
+                self.exact.setdefault(first, []).append((order, phrase))
+        self.prefixes = tuple(first for first, _, _ in self.by_prefix)
 
-    def starting_with(self, word: str) -> list[Phrase]:
+    def starting_with(self, word: str) -> list[tuple[int, Phrase]]:
         found = self.exact.get(word, [])
         if self.prefixes and word.startswith(self.prefixes):
-            found = found + [p for first, p in self.by_prefix if word.startswith(first)]
+            found = found + [(o, p) for first, o, p in self.by_prefix if word.startswith(first)]
         return found
 
 
-# The index of the phrases last asked about (the selectors hand out one tuple
-# for as long as they cache it), kept with them so that its id stays theirs.
-_last: tuple[Iterable[Phrase], Index] | None = None
+# The index of the phrase tuple last asked about (the selectors hand out one
+# tuple for as long as they cache it), kept with it so that its id stays its own.
+_last: tuple[tuple[Phrase, ...], Index] | None = None
 
 
 def _index(phrases: Iterable[Phrase]) -> Index:
     global _last
+    if not isinstance(phrases, tuple):  # a list may change: indexed afresh
+        return Index(phrases)
     last = _last
     if last is not None and last[0] is phrases:
         return last[1]
@@ -102,20 +105,20 @@ def _index(phrases: Iterable[Phrase]) -> Index:
 
 
 def find(text: str, phrases: Iterable[Phrase]) -> Match | None:
-    """The phrase found earliest in `text` (the longest of those starting there),
-    with where it is."""
+    """The phrase found earliest in `text` (the longest of those starting there;
+    of equally long ones, the first in `phrases`), with where it is."""
     tokens = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(fold(text))]
     index = _index(phrases)
     for at, (word, start, _end) in enumerate(tokens):
-        best: Match | None = None
-        for phrase in index.starting_with(word):
+        best: tuple[int, int, Phrase] | None = None  # (-end, order, phrase): the smallest wins
+        for order, phrase in index.starting_with(word):
             size = len(phrase.words)
             if at + size > len(tokens):
                 continue
             if all(phrase.fits(tokens[at + i][0], i) for i in range(1, size)):
-                end = tokens[at + size - 1][2]
-                if best is None or end > best.end:
-                    best = Match(phrase=phrase.text, start=start, end=end)
+                key = (-tokens[at + size - 1][2], order, phrase)
+                if best is None or key[:2] < best[:2]:
+                    best = key
         if best is not None:
-            return best
+            return Match(phrase=best[2].text, start=start, end=-best[0])
     return None

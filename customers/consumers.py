@@ -67,12 +67,13 @@ class ResidentConsumer(ResidentCallbacks, ResidentCrisis, ResidentVideo, ChatCon
         self.positions.position = self.position
         self.language = state["language"]
         await self.watch_conversation(self.conversation_id, state["last_seq"])
-        if self.status == ConversationStatus.WAITING:
-            await queueing.hub().watch(self.service_id, self.positions)
         await connections.track_resident(self, conversation_id=self.conversation_id)
         await self.send_frame(
             frames.ResidentHello(conversation=frames.ResidentConversation(**state))
         )
+        if self.status == ConversationStatus.WAITING:
+            # After the hello, which is the first frame and carries the place.
+            await queueing.hub().watch(self.service_id, self.positions)
         await self.send_open_call(self.conversation_id)
         await self.send_callback_state(self.conversation_id)
 

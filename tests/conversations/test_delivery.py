@@ -117,7 +117,12 @@ def _count_reads(monkeypatch) -> list:
     """The socket's reads of messages from the database, as they happen."""
     reads: list = []
     real = consumers._messages_after
-    monkeypatch.setattr(consumers, "_messages_after", lambda *a: reads.append(a) or real(*a))
+
+    def counted(*args):
+        reads.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(consumers, "_messages_after", counted)
     return reads
 
 
@@ -236,3 +241,34 @@ async def test_a_sync_after_the_hold_ran_out_sends_only_what_the_socket_has_not_
         assert await late.nothing(0.3)
     finally:
         await late.close()
+
+
+async def test_a_gap_whose_timer_was_lost_is_filled_by_the_next_message(
+    conversation, professional, resident_socket, monkeypatch
+):
+    """The timer's own message can be refused by a full channel: the next live
+    message after the wait fills the gap instead of joining it."""
+    monkeypatch.setattr(consumers, "REORDER_SECONDS", 0.2)
+    resident = await _synced_resident(conversation, professional, resident_socket)
+    monkeypatch.setattr(realtime, "publish", lambda event: None)
+    monkeypatch.setattr(consumers.ChatConsumer, "_later", lambda self, kind, cid: None)
+
+    @database_sync_to_async
+    def post(i):
+        return actions.post_message(
+            conversation_id=conversation.pk,
+            author_kind="staff",
+            author=professional,
+            body=f"stored {i}",
+            client_id=f"s{i}",
+        )
+
+    for i in range(1, 5):
+        await post(i)
+    layer = get_channel_layer()
+    group = realtime.conversation_group(conversation.pk)
+    await layer.group_send(group, _live(conversation, 3, "stored 3"))
+    await asyncio.sleep(0.3)
+    await layer.group_send(group, _live(conversation, 4, "stored 4"))
+    got = [await resident.recv_until("message.new", timeout=3) for _ in range(4)]
+    assert [f["seq"] for f in got] == [1, 2, 3, 4]

@@ -119,3 +119,47 @@ async def test_a_process_hears_a_queue_once_and_tells_only_residents_whose_place
     await claim(queue[0])  # the first: everyone behind moves up
     got = [await sock.recv_until("queue.position") for sock in sockets[1:4]]
     assert [(f["position"], f["waiting"]) for f in got] == [(1, 3), (2, 3), (3, 3)]
+
+
+async def test_offers_run_one_at_a_time_so_a_resident_never_gets_an_older_place_last(
+    monkeypatch, channel_layer
+):
+    """A slow read of one order (another process published it) must not let its
+    older place reach the resident after a newer one."""
+    monkeypatch.setattr(queueing, "POSITION_INTERVAL", 0.0)
+    places = {"old": 3, "new": 2}
+
+    async def slow_snapshot(service_id, revision, heard_at=None):
+        if revision == "old":
+            await asyncio.sleep(0.3)
+        return queueing.Snapshot(positions={7: places[revision]}, waiting=5)
+
+    monkeypatch.setattr(queueing, "snapshot", slow_snapshot)
+    sent = []
+
+    async def send(position, waiting):
+        sent.append(position)
+
+    feed = queueing.PositionFeed(7, send)
+    hub = queueing.hub()
+    await hub.watch(1, feed)
+    hub.changed(1, "old")
+    await asyncio.sleep(0.05)
+    hub.changed(1, "new")
+    await asyncio.sleep(0.6)
+    assert sent[-1] == 2
+
+
+async def test_a_socket_that_ended_without_its_disconnect_drops_out_of_the_hub(channel_layer):
+    import gc
+
+    async def send(position, waiting):
+        pass
+
+    feed = queueing.PositionFeed(7, send)
+    hub = queueing.hub()
+    await hub.watch(1, feed)
+    assert len(hub.feeds[1]) == 1
+    del feed
+    gc.collect()
+    assert len(hub.feeds[1]) == 0

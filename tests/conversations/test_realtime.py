@@ -62,7 +62,12 @@ async def test_events_handed_over_from_another_thread_wake_the_loop_once_in_orde
     monkeypatch.setattr(realtime, "get_channel_layer", lambda: None)  # one send per event
     inbox = realtime._inbox_for(loop)
     real_drain = inbox.drain
-    monkeypatch.setattr(inbox, "drain", lambda: wakeups.append(1) or real_drain())
+
+    def counted_drain():
+        wakeups.append(1)
+        real_drain()
+
+    monkeypatch.setattr(inbox, "drain", counted_drain)
 
     def commit_a_batch():
         for i in range(1, 51):
