@@ -189,16 +189,50 @@ class QueueHub:
         self.looked_at: dict[int, float] = {}  # service -> when its order was last offered
         self.due: set[int] = set()  # services with an offer scheduled
         self.offering: dict[int, asyncio.Lock] = {}
+        self.retrying: set[int] = set()  # services whose subscription is being retried
         self.tasks: set[asyncio.Task] = set()
 
     async def watch(self, service_id: int, feed: PositionFeed) -> None:
+        """Offer `feed` the service's orders from now on. Never raises: with the
+        layer down, the subscription is retried every second in the background
+        (positions are a courtesy; the socket itself stays)."""
         self.feeds.setdefault(service_id, weakref.WeakSet()).add(feed)
+        try:
+            await self._subscribe(service_id)
+        except Exception as exc:
+            if not outages.note(exc):
+                logger.warning("subscribing to a queue's changes failed")
+            self._retry(service_id)
+
+    async def _subscribe(self, service_id: int) -> None:
         async with self.opening:  # one channel, however many residents connect at once
             if self.channel is None:
-                self.channel = await self.layer.new_channel("queues.")
-                self.reader = asyncio.get_running_loop().create_task(self._read(self.channel))
+                channel = await self.layer.new_channel("queues.")
+                self.channel = channel
+                self.reader = asyncio.get_running_loop().create_task(self._read(channel))
         # Every time: cheap, and it renews a membership the layer would let expire.
         await self.layer.group_add(queue_group(service_id), self.channel)
+
+    def _retry(self, service_id: int) -> None:
+        if service_id in self.retrying:
+            return
+        self.retrying.add(service_id)
+
+        async def again() -> None:
+            try:
+                while self.feeds.get(service_id):  # until nobody here waits for it
+                    await asyncio.sleep(1.0)
+                    try:
+                        await self._subscribe(service_id)
+                        return
+                    except Exception as exc:
+                        outages.note(exc)
+            finally:
+                self.retrying.discard(service_id)
+
+        task = asyncio.get_running_loop().create_task(again())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     def unwatch(self, service_id: int, feed: PositionFeed) -> None:
         feeds = self.feeds.get(service_id)

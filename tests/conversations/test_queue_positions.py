@@ -163,3 +163,32 @@ async def test_a_socket_that_ended_without_its_disconnect_drops_out_of_the_hub(c
     del feed
     gc.collect()
     assert len(hub.feeds[1]) == 0
+
+
+async def test_a_failed_queue_subscription_is_retried_and_the_socket_stays(
+    service, professional, resident_socket, monkeypatch, channel_layer
+):
+    """The layer failing just as a waiting resident connects (Redis going down)
+    must not close the socket: positions resume once the subscription is back."""
+    layer = get_channel_layer()
+    real = layer.group_add
+    failures = [RuntimeError("layer down")]
+
+    async def flaky(group, channel):
+        if group.startswith("queue.") and failures:
+            raise failures.pop()
+        return await real(group, channel)
+
+    monkeypatch.setattr(layer, "group_add", flaky)
+    queue = await database_sync_to_async(
+        lambda: [ConversationFactory(service=service) for _ in range(2)]
+    )()
+    last = await resident_socket(queue[-1])
+    assert last.hello["conversation"]["position"] == 2
+    await last.send({"type": "ping"})
+    assert (await last.recv_until("pong"))["type"] == "pong"
+    await asyncio.sleep(1.3)  # the hub tries again after a second
+    await database_sync_to_async(actions.claim_conversation)(
+        conversation_id=queue[0].pk, professional=professional
+    )
+    assert (await last.recv_until("queue.position", timeout=5))["position"] == 1
