@@ -237,7 +237,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def unwatch_conversation(self, conversation_id: int) -> None:
         if conversation_id in self.ahead:
             # What this socket heard before it stops following goes out first.
-            await self.gap_fill({"conversation": conversation_id, "full": True})
+            await self._fill_gap(conversation_id)
         self.delivered.pop(conversation_id, None)
         self.holding.pop(conversation_id, None)
         self.ahead.pop(conversation_id, None)
@@ -450,7 +450,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             ahead[seq] = event
             overdue = time.monotonic() - self.gap_since[conversation_id] >= REORDER_SECONDS
             if overdue or len(ahead) >= REORDER_LIMIT:
-                await self.gap_fill({"conversation": conversation_id, "full": True})
+                await self._fill_gap(conversation_id)
             return
         await self._send_message(event)
         self.delivered[conversation_id] = seq
@@ -483,21 +483,22 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.gap_since.pop(conversation_id, None)
 
     async def gap_fill(self, event: dict[str, Any]) -> None:
-        """The missing messages did not arrive over the layer in time (or too many
-        wait): read them from the database, up to the newest waiting one."""
+        """A gap's timer: fill it once it has waited REORDER_SECONDS. The timer of
+        a gap that closed in time may meet a newer gap, which gets its own wait."""
         conversation_id = event["conversation"]
-        if "full" not in event:
-            # The timer of a gap that closed in time may meet a newer gap: that one
-            # gets its own REORDER_SECONDS.
-            since = self.gap_since.get(conversation_id)
-            if since is None:
-                return
-            left = since + REORDER_SECONDS - time.monotonic()
-            if left > 0.005:
-                asyncio.get_running_loop().call_later(
-                    left, self._later, "gap.fill", conversation_id
-                )
-                return
+        since = self.gap_since.get(conversation_id)
+        if since is None:
+            return
+        left = since + REORDER_SECONDS - time.monotonic()
+        if left > 0.005:
+            asyncio.get_running_loop().call_later(left, self._later, "gap.fill", conversation_id)
+            return
+        await self._fill_gap(conversation_id)
+
+    async def _fill_gap(self, conversation_id: int) -> None:
+        """The missing messages did not arrive over the layer in time (or too many
+        wait, or the socket stops following): read them from the database, up to
+        the newest waiting one."""
         self.gap_since.pop(conversation_id, None)
         ahead = self.ahead.pop(conversation_id, None)
         delivered = self.delivered.get(conversation_id)

@@ -84,6 +84,12 @@ QUEUE_CHANGES = frozenset(
 )
 
 
+def changes_a_queue(status: str, change: str) -> bool:
+    """Whether a conversation's change may move it into or out of a queue (or
+    within one): anything but an active chat's inside changes."""
+    return status != ConversationStatus.ACTIVE or change in QUEUE_CHANGES
+
+
 def recipients(event: Event) -> list[str]:
     """Who receives an event. Residents' sockets join only their conversation and
     their queue group, so anything routed elsewhere never reaches a resident."""
@@ -92,7 +98,7 @@ def recipients(event: Event) -> list[str]:
     if isinstance(event, ConversationChanged):
         summary = event.conversation
         groups = [conversation_group(summary.id)]
-        if summary.status != ConversationStatus.ACTIVE or event.change in QUEUE_CHANGES:
+        if changes_a_queue(summary.status, event.change):
             groups.append(service_group(summary.service))
         if event.previous_service and event.previous_service != summary.service:
             groups.append(service_group(event.previous_service))

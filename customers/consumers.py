@@ -62,9 +62,8 @@ class ResidentConsumer(ResidentCallbacks, ResidentCrisis, ResidentVideo, ChatCon
         self.conversation_id: int = state["id"]
         self.service_id: int = state["service"]["id"]
         self.status: str = state["status"]
-        self.position: int | None = state["position"]
         self.positions = queueing.PositionFeed(self.conversation_id, self._send_position)
-        self.positions.position = self.position
+        self.positions.position = state["position"]
         self.language = state["language"]
         await self.watch_conversation(self.conversation_id, state["last_seq"])
         await connections.track_resident(self, conversation_id=self.conversation_id)
@@ -112,7 +111,6 @@ class ResidentConsumer(ResidentCallbacks, ResidentCrisis, ResidentVideo, ChatCon
         if (self.status, self.service_id) != previous:
             queueing.hub().unwatch(previous[1], self.positions)
             if self.status == ConversationStatus.WAITING:
-                self.position = None
                 self.positions.reset()
                 await queueing.hub().watch(self.service_id, self.positions)
         await self.send_frame(
@@ -128,7 +126,6 @@ class ResidentConsumer(ResidentCallbacks, ResidentCrisis, ResidentVideo, ChatCon
 
     async def _send_position(self, position: int, waiting: int) -> None:
         """The hub (conversations.queueing) found this resident's place changed."""
-        self.position = position
         await self.send_frame(frames.QueuePosition(position=position, waiting=waiting))
 
     async def identification_changed(self, event: dict[str, Any]) -> None:

@@ -17,7 +17,6 @@ from conversations.models import (
     ActorKind,
     Conversation,
     ConversationEvent,
-    ConversationStatus,
     EventKind,
 )
 
@@ -110,11 +109,7 @@ def announce(
 ) -> None:
     """Publish the change, and the new queue order of every queue it touched."""
     announce_change(conversation, event, previous_service=previous_service)
-    if (
-        conversation.status == ConversationStatus.ACTIVE
-        and event.kind not in realtime.QUEUE_CHANGES
-        and previous_service is None
-    ):
+    if previous_service is None and not realtime.changes_a_queue(conversation.status, event.kind):
         # Inside an active chat (the resident's connection, …): no queue changed.
         # Computing the order and the pace for each such flip was most of a
         # reconnect storm's database time (docs/benchmarks.md, scenario 4).
