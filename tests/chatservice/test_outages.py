@@ -5,10 +5,6 @@ port is stopped and started; the shared one is never touched."""
 
 import asyncio
 import logging
-import shutil
-import socket
-import subprocess
-import time
 import uuid
 
 import pytest
@@ -20,67 +16,22 @@ from chatservice.asgi import application  # before caplog: it sets up logging ag
 from chatservice.settings import redis_channel_layer
 from conversations import outages
 from tests.conftest import ORIGIN, need, resident_cookie
+from tests.reliability.faults import RedisServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ThrowawayRedis:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), 0.1):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(10)
-            self.process = None
-
-
 @pytest.fixture
 def redis_server(settings):
-    need(shutil.which("redis-server") is not None, "needs redis-server on PATH")
+    need(RedisServer.available(), "needs redis-server on PATH")
     outages.channel_layer.recovered()  # start from "up", whatever earlier tests did
-    server = ThrowawayRedis()
+    server = RedisServer()
     server.start()
     settings.CHANNEL_LAYERS = {
-        "default": redis_channel_layer(server.url, "pubsub", prefix=f"t{uuid.uuid4().hex[:8]}")
+        "default": redis_channel_layer(server.url(), "pubsub", prefix=f"t{uuid.uuid4().hex[:8]}")
     }
     yield server
-    server.stop()
+    server.kill()
     outages.channel_layer.recovered()
     outages.database.recovered()
 
@@ -100,7 +51,7 @@ async def test_redis_down_new_sockets_retry_later_established_ones_stay(
     assert (await established.connect(timeout=5))[0]
     assert (await established.receive_json_from(timeout=5))["type"] == "hello"
 
-    redis_server.stop()
+    redis_server.kill()
     # Until this process notices (its pub/sub reader hits the closed connection), a
     # socket may still get through on the dying connection; wait for that, not a time.
     for _ in range(100):
